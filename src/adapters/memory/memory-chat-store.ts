@@ -1,0 +1,207 @@
+import type {
+  BeginExchangeResult,
+  ChatStore,
+  ConversationPage,
+  ConversationRecord,
+  Exchange,
+  FinishExchange,
+  MessagePage,
+  MessageRecord,
+  NewConversation,
+  NewExchange,
+} from '../../ports/chat-store';
+import { newObjectId } from './object-id';
+import { compareConversations, isAfterKey } from './ordering';
+
+/**
+ * A ChatStore in process memory with MongoChatStore's semantics: per-user scoping, unique
+ * (conversationId, clientMessageId), all-or-nothing multi-record writes. Each write runs
+ * synchronously after its checks, so no other call can interleave with it. Returned
+ * records are copies: callers can never mutate stored state.
+ */
+export class MemoryChatStore implements ChatStore {
+  private readonly conversations = new Map<string, ConversationRecord>();
+  private readonly messages = new Map<string, MessageRecord[]>();
+  private closed = false;
+
+  async createConversation(input: NewConversation): Promise<ConversationRecord> {
+    this.assertOpen();
+    const now = new Date();
+    const record: ConversationRecord = {
+      id: newObjectId(now.getTime()),
+      ...input,
+      messageCount: 0,
+      usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+      lastMessageAt: now,
+      version: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.conversations.set(record.id, record);
+    this.messages.set(record.id, []);
+    return structuredClone(record);
+  }
+
+  async getConversation(userId: string, id: string): Promise<ConversationRecord | null> {
+    this.assertOpen();
+    const found = this.owned(userId, id);
+    return found ? structuredClone(found) : null;
+  }
+
+  async listConversations(userId: string, page: ConversationPage): Promise<ConversationRecord[]> {
+    this.assertOpen();
+    return [...this.conversations.values()]
+      .filter((item) => item.userId === userId && (!page.after || isAfterKey(item, page.after)))
+      .sort(compareConversations)
+      .slice(0, page.limit)
+      .map((item) => structuredClone(item));
+  }
+
+  async renameConversation(userId: string, id: string, title: string): Promise<ConversationRecord | null> {
+    this.assertOpen();
+    const found = this.owned(userId, id);
+    if (!found) return null;
+    Object.assign(found, { title, version: found.version + 1, updatedAt: new Date() });
+    return structuredClone(found);
+  }
+
+  async deleteConversation(userId: string, id: string): Promise<boolean> {
+    this.assertOpen();
+    if (!this.owned(userId, id)) return false;
+    this.conversations.delete(id);
+    this.messages.delete(id);
+    return true;
+  }
+
+  async listMessages(userId: string, conversationId: string, page: MessagePage): Promise<MessageRecord[]> {
+    this.assertOpen();
+    if (!this.owned(userId, conversationId)) return [];
+    const all = this.messages.get(conversationId) ?? [];
+    const inRange = all.filter(
+      (item) =>
+        (page.afterSeq === undefined || item.seq > page.afterSeq) &&
+        (page.beforeSeq === undefined || item.seq < page.beforeSeq),
+    );
+    const ordered = page.direction === 'asc' ? inRange : [...inRange].reverse();
+    return ordered.slice(0, page.limit).map((item) => structuredClone(item));
+  }
+
+  async beginExchange(input: NewExchange): Promise<BeginExchangeResult> {
+    this.assertOpen();
+    const conversation = this.owned(input.userId, input.conversationId);
+    if (!conversation) return { kind: 'not_found' };
+    if (input.clientMessageId !== null) {
+      const existing = this.exchangeByClientId(input.conversationId, input.clientMessageId);
+      if (existing) return { kind: 'duplicate', exchange: structuredClone(existing) };
+    }
+    const now = new Date();
+    const seq = this.lastSeq(input.conversationId) + 1;
+    const userMessage = this.newMessage(input, seq, now, {
+      role: 'USER', content: input.content, status: 'COMPLETE', clientMessageId: input.clientMessageId,
+    });
+    const assistantMessage = this.newMessage(input, seq + 1, now, {
+      role: 'ASSISTANT', content: '', status: 'PENDING', clientMessageId: null,
+    });
+    this.messages.get(input.conversationId)?.push(userMessage, assistantMessage);
+    Object.assign(conversation, {
+      messageCount: conversation.messageCount + 1,
+      lastMessageAt: now,
+      version: conversation.version + 1,
+      updatedAt: now,
+    });
+    return { kind: 'created', exchange: structuredClone({ userMessage, assistantMessage }) };
+  }
+
+  async findExchange(userId: string, conversationId: string, clientMessageId: string): Promise<Exchange | null> {
+    this.assertOpen();
+    if (!this.owned(userId, conversationId)) return null;
+    const found = this.exchangeByClientId(conversationId, clientMessageId);
+    return found ? structuredClone(found) : null;
+  }
+
+  async finishExchange(input: FinishExchange): Promise<MessageRecord | null> {
+    this.assertOpen();
+    const conversation = this.owned(input.userId, input.conversationId);
+    const reply = this.messages.get(input.conversationId)?.find((item) => item.id === input.assistantMessageId);
+    if (!conversation || !reply || reply.status !== 'PENDING') return null;
+    const now = new Date();
+    Object.assign(reply, {
+      status: input.status, content: input.content, model: input.model,
+      usage: input.usage, error: input.error, updatedAt: now,
+    });
+    const usage = input.usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+    Object.assign(conversation, {
+      messageCount: conversation.messageCount + 1,
+      lastMessageAt: now,
+      usage: {
+        promptTokens: conversation.usage.promptTokens + usage.promptTokens,
+        completionTokens: conversation.usage.completionTokens + usage.completionTokens,
+        totalTokens: conversation.usage.totalTokens + usage.totalTokens,
+      },
+      version: conversation.version + 1,
+      updatedAt: now,
+    });
+    return structuredClone(reply);
+  }
+
+  async failStalePending(olderThan: Date, error: string): Promise<number> {
+    this.assertOpen();
+    let count = 0;
+    for (const list of this.messages.values()) {
+      for (const item of list) {
+        if (item.status !== 'PENDING' || item.createdAt >= olderThan) continue;
+        Object.assign(item, { status: 'FAILED', error, updatedAt: new Date() });
+        count += 1;
+      }
+    }
+    return count;
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private owned(userId: string, id: string): ConversationRecord | undefined {
+    const found = this.conversations.get(id);
+    return found && found.userId === userId ? found : undefined;
+  }
+
+  private lastSeq(conversationId: string): number {
+    return this.messages.get(conversationId)?.at(-1)?.seq ?? 0;
+  }
+
+  private exchangeByClientId(conversationId: string, clientMessageId: string): Exchange | null {
+    const list = this.messages.get(conversationId) ?? [];
+    const userMessage = list.find((item) => item.clientMessageId === clientMessageId);
+    const assistantMessage = userMessage && list.find((item) => item.seq === userMessage.seq + 1);
+    return userMessage && assistantMessage ? { userMessage, assistantMessage } : null;
+  }
+
+  private newMessage(
+    input: NewExchange,
+    seq: number,
+    now: Date,
+    fields: Pick<MessageRecord, 'role' | 'content' | 'status' | 'clientMessageId'>,
+  ): MessageRecord {
+    return {
+      id: newObjectId(now.getTime()),
+      conversationId: input.conversationId,
+      userId: input.userId,
+      seq,
+      model: fields.role === 'ASSISTANT' ? input.model : null,
+      usage: null,
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+      ...fields,
+    };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('MemoryChatStore is closed');
+  }
+}

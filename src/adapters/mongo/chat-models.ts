@@ -1,0 +1,98 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import type { MessageRole, MessageStatus, TokenUsage } from '../../ports/chat-store';
+
+export interface ConversationDoc {
+  _id: Types.ObjectId;
+  userId: string;
+  title: string;
+  systemPrompt: string | null;
+  model: string;
+  messageCount: number;
+  /** Highest message seq handed out; bumped inside the transaction that inserts messages. */
+  seqCounter: number;
+  usage: TokenUsage;
+  lastMessageAt: Date;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface MessageDoc {
+  _id: Types.ObjectId;
+  conversationId: Types.ObjectId;
+  userId: string;
+  seq: number;
+  role: MessageRole;
+  content: string;
+  status: MessageStatus;
+  model: string | null;
+  usage: TokenUsage | null;
+  clientMessageId?: string;
+  error: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const usageSchema = new Schema<TokenUsage>(
+  {
+    promptTokens: { type: Number, required: true, default: 0 },
+    completionTokens: { type: Number, required: true, default: 0 },
+    totalTokens: { type: Number, required: true, default: 0 },
+  },
+  { _id: false },
+);
+
+const conversationSchema = new Schema<ConversationDoc>(
+  {
+    userId: { type: String, required: true },
+    title: { type: String, required: true },
+    systemPrompt: { type: String, default: null },
+    model: { type: String, required: true },
+    messageCount: { type: Number, required: true, default: 0 },
+    seqCounter: { type: Number, required: true, default: 0 },
+    usage: { type: usageSchema, required: true, default: () => ({}) },
+    lastMessageAt: { type: Date, required: true },
+    version: { type: Number, required: true, default: 0 },
+  },
+  { collection: 'conversations', timestamps: true, versionKey: false },
+);
+// listConversations: one user's conversations, newest activity first, keyset on (lastMessageAt, _id).
+conversationSchema.index({ userId: 1, lastMessageAt: -1, _id: -1 });
+
+const messageSchema = new Schema<MessageDoc>(
+  {
+    conversationId: { type: Schema.Types.ObjectId, required: true },
+    userId: { type: String, required: true },
+    seq: { type: Number, required: true },
+    role: { type: String, required: true, enum: ['USER', 'ASSISTANT', 'SYSTEM'] },
+    content: { type: String, default: '' },
+    status: { type: String, required: true, enum: ['PENDING', 'COMPLETE', 'FAILED', 'DEGRADED'] },
+    model: { type: String, default: null },
+    usage: { type: usageSchema, default: null },
+    clientMessageId: { type: String },
+    error: { type: String, default: null },
+  },
+  { collection: 'messages', timestamps: true, versionKey: false },
+);
+// History pages and context windows: one user's conversation in seq order, both directions.
+// seq replaces createdAt as the key because timestamps tie; unique makes the order total.
+messageSchema.index({ userId: 1, conversationId: 1, seq: -1 }, { unique: true });
+// Idempotent sends: one user message per (conversation, clientMessageId) when one is given.
+messageSchema.index(
+  { conversationId: 1, clientMessageId: 1 },
+  { unique: true, partialFilterExpression: { clientMessageId: { $type: 'string' } } },
+);
+// The sweep of replies whose generator died.
+messageSchema.index({ createdAt: 1 }, { partialFilterExpression: { status: 'PENDING' } });
+
+export interface ChatModels {
+  conversations: Model<ConversationDoc>;
+  messages: Model<MessageDoc>;
+}
+
+export function chatModels(connection: Connection): ChatModels {
+  return {
+    conversations: connection.model<ConversationDoc>('Conversation', conversationSchema),
+    messages: connection.model<MessageDoc>('Message', messageSchema),
+  };
+}

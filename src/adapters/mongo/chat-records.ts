@@ -1,0 +1,47 @@
+import type { ConversationRecord, MessageRecord } from '../../ports/chat-store';
+import type { ConversationDoc, MessageDoc } from './chat-models';
+
+export const CONVERSATION_FIELDS = {
+  userId: 1, title: 1, systemPrompt: 1, model: 1, messageCount: 1, usage: 1,
+  lastMessageAt: 1, version: 1, createdAt: 1, updatedAt: 1,
+} as const;
+
+export function toConversation(doc: Omit<ConversationDoc, 'seqCounter'>): ConversationRecord {
+  return {
+    id: doc._id.toHexString(),
+    userId: doc.userId,
+    title: doc.title,
+    systemPrompt: doc.systemPrompt ?? null,
+    model: doc.model,
+    messageCount: doc.messageCount,
+    usage: {
+      promptTokens: doc.usage.promptTokens,
+      completionTokens: doc.usage.completionTokens,
+      totalTokens: doc.usage.totalTokens,
+    },
+    lastMessageAt: doc.lastMessageAt,
+    version: doc.version,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+export function toMessage(doc: MessageDoc): MessageRecord {
+  return {
+    id: doc._id.toHexString(),
+    conversationId: doc.conversationId.toHexString(),
+    userId: doc.userId,
+    seq: doc.seq,
+    role: doc.role,
+    content: doc.content,
+    status: doc.status,
+    model: doc.model ?? null,
+    usage: doc.usage
+      ? { promptTokens: doc.usage.promptTokens, completionTokens: doc.usage.completionTokens, totalTokens: doc.usage.totalTokens }
+      : null,
+    clientMessageId: doc.clientMessageId ?? null,
+    error: doc.error ?? null,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}

@@ -1,0 +1,128 @@
+export type MessageRole = 'USER' | 'ASSISTANT' | 'SYSTEM';
+export type MessageStatus = 'PENDING' | 'COMPLETE' | 'FAILED' | 'DEGRADED';
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+export interface ConversationRecord {
+  id: string;
+  userId: string;
+  title: string;
+  systemPrompt: string | null;
+  model: string;
+  messageCount: number;
+  usage: TokenUsage;
+  lastMessageAt: Date;
+  /** Bumped by every write; concurrent writers never overwrite each other's fields. */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface MessageRecord {
+  id: string;
+  conversationId: string;
+  userId: string;
+  /** Position in the conversation, strictly increasing; the order and the pagination key. */
+  seq: number;
+  role: MessageRole;
+  content: string;
+  status: MessageStatus;
+  model: string | null;
+  usage: TokenUsage | null;
+  clientMessageId: string | null;
+  /** Client-safe reason a reply failed; never provider secrets. */
+  error: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A user message and the assistant reply that answers it (seq + 1). */
+export interface Exchange {
+  userMessage: MessageRecord;
+  assistantMessage: MessageRecord;
+}
+
+export interface NewConversation {
+  userId: string;
+  title: string;
+  systemPrompt: string | null;
+  model: string;
+}
+
+export interface NewExchange {
+  userId: string;
+  conversationId: string;
+  content: string;
+  clientMessageId: string | null;
+  model: string;
+}
+
+export type BeginExchangeResult =
+  | { kind: 'created'; exchange: Exchange }
+  | { kind: 'duplicate'; exchange: Exchange }
+  | { kind: 'not_found' };
+
+export interface FinishExchange {
+  userId: string;
+  conversationId: string;
+  assistantMessageId: string;
+  status: Exclude<MessageStatus, 'PENDING'>;
+  content: string;
+  model: string;
+  usage: TokenUsage | null;
+  error: string | null;
+}
+
+export interface ConversationKey {
+  lastMessageAt: Date;
+  id: string;
+}
+
+export interface ConversationPage {
+  limit: number;
+  /** Keyset: conversations strictly older in (lastMessageAt desc, id desc) order. */
+  after?: ConversationKey;
+}
+
+export interface MessagePage {
+  limit: number;
+  /** 'asc' pages forward from afterSeq; 'desc' pages backward from beforeSeq. */
+  direction: 'asc' | 'desc';
+  afterSeq?: number;
+  beforeSeq?: number;
+}
+
+/**
+ * Where conversations and messages live. Every method scopes by userId: a record owned by
+ * someone else behaves exactly like a missing one. Multi-record writes are all-or-nothing.
+ */
+export interface ChatStore {
+  createConversation(input: NewConversation): Promise<ConversationRecord>;
+  getConversation(userId: string, id: string): Promise<ConversationRecord | null>;
+  /** Newest activity first. */
+  listConversations(userId: string, page: ConversationPage): Promise<ConversationRecord[]>;
+  renameConversation(userId: string, id: string, title: string): Promise<ConversationRecord | null>;
+  /** Removes the conversation and all its messages together. */
+  deleteConversation(userId: string, id: string): Promise<boolean>;
+  /** Records in the page's direction: ascending seq for 'asc', descending for 'desc'. */
+  listMessages(userId: string, conversationId: string, page: MessagePage): Promise<MessageRecord[]>;
+  /**
+   * Stores the user message and a PENDING reply placeholder together. A repeated
+   * (conversationId, clientMessageId) stores nothing and returns the existing exchange.
+   */
+  beginExchange(input: NewExchange): Promise<BeginExchangeResult>;
+  findExchange(userId: string, conversationId: string, clientMessageId: string): Promise<Exchange | null>;
+  /**
+   * Settles a PENDING reply and the conversation's counters in one transaction. Returns null,
+   * writing nothing, when the reply is no longer PENDING or the conversation is gone.
+   */
+  finishExchange(input: FinishExchange): Promise<MessageRecord | null>;
+  /** Marks replies PENDING since before `olderThan` as FAILED (their generator died). */
+  failStalePending(olderThan: Date, error: string): Promise<number>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,259 @@
+import type { ChatStore, ConversationRecord, NewExchange } from '../../src/ports/chat-store';
+
+export interface StoreHarness {
+  store: ChatStore;
+  /** Drops all data between tests; the store stays open. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const ALICE = 'user-alice';
+const BOB = 'user-bob';
+/** Lets the clock move so timestamps differ where a test is about time order. */
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+const USAGE = { promptTokens: 12, completionTokens: 8, totalTokens: 20 };
+
+/**
+ * The behaviour every ChatStore adapter must share. A wrong adapter (lost uniqueness, half
+ * writes, leaked ownership, unstable order) fails here before any service sees it.
+ */
+export function defineChatStoreContract(name: string, open: () => Promise<StoreHarness>): void {
+  describe(`ChatStore contract: ${name}`, () => {
+    let harness: StoreHarness;
+    let store: ChatStore;
+
+    beforeAll(async () => {
+      harness = await open();
+    });
+    afterAll(async () => harness?.close());
+    beforeEach(async () => {
+      await harness.reset();
+      store = harness.store;
+    });
+
+    const conversation = (userId = ALICE, title = 'Trip') =>
+      store.createConversation({ userId, title, systemPrompt: 'Be brief.', model: 'gpt-4o-mini' });
+    const exchange = (conv: ConversationRecord, extra: Partial<NewExchange> = {}) =>
+      store.beginExchange({
+        userId: conv.userId, conversationId: conv.id, content: 'hello', clientMessageId: null,
+        model: conv.model, ...extra,
+      });
+    const created = async (conv: ConversationRecord, extra: Partial<NewExchange> = {}) => {
+      const result = await exchange(conv, extra);
+      if (result.kind !== 'created') throw new Error(`expected created, got ${result.kind}`);
+      return result.exchange;
+    };
+    const finish = (conv: ConversationRecord, assistantMessageId: string, content = 'hi!') =>
+      store.finishExchange({
+        userId: conv.userId, conversationId: conv.id, assistantMessageId, status: 'COMPLETE',
+        content, model: conv.model, usage: USAGE, error: null,
+      });
+    const allMessages = (conv: ConversationRecord) =>
+      store.listMessages(conv.userId, conv.id, { limit: 1000, direction: 'asc' });
+
+    describe('conversations', () => {
+      it('creates a conversation with zeroed counters and reads it back', async () => {
+        const conv = await conversation();
+        expect(conv.id).toMatch(/^[0-9a-f]{24}$/);
+        expect(conv).toMatchObject({ userId: ALICE, title: 'Trip', systemPrompt: 'Be brief.', messageCount: 0 });
+        expect(conv.usage).toEqual({ promptTokens: 0, completionTokens: 0, totalTokens: 0 });
+        expect(await store.getConversation(ALICE, conv.id)).toEqual(conv);
+      });
+
+      it("treats another user's conversation and malformed ids as missing", async () => {
+        const conv = await conversation();
+        expect(await store.getConversation(BOB, conv.id)).toBeNull();
+        expect(await store.getConversation(ALICE, 'not-an-id')).toBeNull();
+        expect(await store.getConversation(ALICE, '0123456789abcdef01234567')).toBeNull();
+        expect(await store.renameConversation(BOB, conv.id, 'mine now')).toBeNull();
+        expect(await store.deleteConversation(BOB, conv.id)).toBe(false);
+        expect(await store.getConversation(ALICE, conv.id)).toMatchObject({ title: 'Trip' });
+      });
+
+      it('returns copies: mutating a returned record changes nothing stored', async () => {
+        const conv = await conversation();
+        conv.title = 'tampered';
+        expect((await store.getConversation(ALICE, conv.id))?.title).toBe('Trip');
+      });
+
+      it('lists newest activity first and a new message moves a conversation to the top', async () => {
+        const first = await conversation(ALICE, 'first');
+        await tick();
+        await conversation(ALICE, 'second');
+        await conversation(BOB, 'not alice');
+        const before = await store.listConversations(ALICE, { limit: 10 });
+        expect(before.map((item) => item.title)).toEqual(['second', 'first']);
+        await tick();
+        await created(first);
+        const after = await store.listConversations(ALICE, { limit: 10 });
+        expect(after.map((item) => item.title)).toEqual(['first', 'second']);
+      });
+
+      it('pages with a keyset that never skips or repeats, even on equal timestamps', async () => {
+        const titles = Array.from({ length: 7 }, (_, index) => `c${index}`);
+        await Promise.all(titles.map((title) => conversation(ALICE, title)));
+        const seen: string[] = [];
+        let after: { lastMessageAt: Date; id: string } | undefined;
+        for (let page = 0; page < 5; page += 1) {
+          const items = await store.listConversations(ALICE, { limit: 3, after });
+          seen.push(...items.map((item) => item.title));
+          const last = items.at(-1);
+          if (!last) break;
+          after = { lastMessageAt: last.lastMessageAt, id: last.id };
+        }
+        expect(seen).toHaveLength(7);
+        expect(new Set(seen)).toEqual(new Set(titles));
+      });
+
+      it('rename bumps the version and keeps counters written by a concurrent exchange', async () => {
+        const conv = await conversation();
+        const [renamed, begun] = await Promise.all([
+          store.renameConversation(ALICE, conv.id, 'Renamed'),
+          created(conv),
+        ]);
+        expect(renamed?.version).toBeGreaterThan(conv.version);
+        await finish(conv, begun.assistantMessage.id);
+        await store.renameConversation(ALICE, conv.id, 'Renamed again');
+        const stored = await store.getConversation(ALICE, conv.id);
+        expect(stored).toMatchObject({ title: 'Renamed again', messageCount: 2, usage: USAGE });
+      });
+
+      it('delete removes the conversation and every message in it', async () => {
+        const conv = await conversation();
+        const keep = await conversation(ALICE, 'keep');
+        await created(conv);
+        await created(keep);
+        expect(await store.deleteConversation(ALICE, conv.id)).toBe(true);
+        expect(await store.getConversation(ALICE, conv.id)).toBeNull();
+        expect(await store.listMessages(ALICE, conv.id, { limit: 10, direction: 'asc' })).toEqual([]);
+        expect(await allMessages(keep)).toHaveLength(2);
+        expect(await store.deleteConversation(ALICE, conv.id)).toBe(false);
+      });
+    });
+
+    describe('exchanges', () => {
+      it('stores the user message and a PENDING reply with consecutive sequence numbers', async () => {
+        const conv = await conversation();
+        const { userMessage, assistantMessage } = await created(conv, { content: 'Hi there', clientMessageId: 'c-1' });
+        expect(userMessage).toMatchObject({ role: 'USER', status: 'COMPLETE', content: 'Hi there', clientMessageId: 'c-1' });
+        expect(assistantMessage).toMatchObject({ role: 'ASSISTANT', status: 'PENDING', seq: userMessage.seq + 1 });
+        const next = await created(conv);
+        expect(next.userMessage.seq).toBe(assistantMessage.seq + 1);
+        expect((await store.getConversation(ALICE, conv.id))?.messageCount).toBe(2);
+      });
+
+      it('refuses an exchange in a missing or foreign conversation and writes nothing', async () => {
+        const conv = await conversation();
+        expect(await exchange({ ...conv, userId: BOB })).toEqual({ kind: 'not_found' });
+        expect(await exchange({ ...conv, id: 'not-an-id' })).toEqual({ kind: 'not_found' });
+        expect(await allMessages(conv)).toEqual([]);
+        expect((await store.getConversation(ALICE, conv.id))?.messageCount).toBe(0);
+      });
+
+      it('a repeated clientMessageId returns the first exchange and stores nothing new', async () => {
+        const conv = await conversation();
+        const first = await created(conv, { clientMessageId: 'same' });
+        const again = await exchange(conv, { clientMessageId: 'same', content: 'different' });
+        expect(again).toEqual({ kind: 'duplicate', exchange: first });
+        expect(await allMessages(conv)).toHaveLength(2);
+        expect(await store.findExchange(ALICE, conv.id, 'same')).toEqual(first);
+        expect(await store.findExchange(BOB, conv.id, 'same')).toBeNull();
+        expect(await store.findExchange(ALICE, conv.id, 'other')).toBeNull();
+      });
+
+      it('concurrent identical clientMessageIds create exactly one exchange', async () => {
+        const conv = await conversation();
+        const results = await Promise.all(
+          Array.from({ length: 8 }, () => exchange(conv, { clientMessageId: 'race' })),
+        );
+        expect(results.filter((result) => result.kind === 'created')).toHaveLength(1);
+        expect(results.filter((result) => result.kind === 'duplicate')).toHaveLength(7);
+        expect(await allMessages(conv)).toHaveLength(2);
+      });
+
+      it('clientMessageId is unique per conversation only, and absent ids never collide', async () => {
+        const one = await conversation();
+        const two = await conversation();
+        expect((await exchange(one, { clientMessageId: 'x' })).kind).toBe('created');
+        expect((await exchange(two, { clientMessageId: 'x' })).kind).toBe('created');
+        expect((await exchange(one)).kind).toBe('created');
+        expect((await exchange(one)).kind).toBe('created');
+        expect(await allMessages(one)).toHaveLength(6);
+      });
+
+      it('finishing a reply writes it and the counters once; a second finish is refused', async () => {
+        const conv = await conversation();
+        const { assistantMessage } = await created(conv);
+        const reply = await finish(conv, assistantMessage.id, 'Hello back');
+        expect(reply).toMatchObject({ status: 'COMPLETE', content: 'Hello back', usage: USAGE });
+        expect(await finish(conv, assistantMessage.id, 'again')).toBeNull();
+        const stored = await store.getConversation(ALICE, conv.id);
+        expect(stored).toMatchObject({ messageCount: 2, usage: USAGE });
+        expect(stored!.lastMessageAt.getTime()).toBeGreaterThanOrEqual(conv.lastMessageAt.getTime());
+        expect((await allMessages(conv))[1]).toMatchObject({ content: 'Hello back', status: 'COMPLETE' });
+      });
+
+      it('a FAILED reply keeps the user message and charges no tokens', async () => {
+        const conv = await conversation();
+        const { assistantMessage } = await created(conv);
+        const failed = await store.finishExchange({
+          userId: ALICE, conversationId: conv.id, assistantMessageId: assistantMessage.id, status: 'FAILED',
+          content: '', model: conv.model, usage: null, error: 'model unavailable',
+        });
+        expect(failed).toMatchObject({ status: 'FAILED', error: 'model unavailable' });
+        expect((await store.getConversation(ALICE, conv.id))?.usage.totalTokens).toBe(0);
+        expect((await allMessages(conv)).map((item) => item.status)).toEqual(['COMPLETE', 'FAILED']);
+      });
+
+      it('finishing after the conversation was deleted writes nothing (no orphan reply)', async () => {
+        const conv = await conversation();
+        const { assistantMessage } = await created(conv);
+        await store.deleteConversation(ALICE, conv.id);
+        expect(await finish(conv, assistantMessage.id)).toBeNull();
+        expect(await store.getConversation(ALICE, conv.id)).toBeNull();
+        expect(await allMessages(conv)).toEqual([]);
+      });
+
+      it("another user cannot finish someone else's reply", async () => {
+        const conv = await conversation();
+        const { assistantMessage } = await created(conv);
+        expect(await finish({ ...conv, userId: BOB }, assistantMessage.id)).toBeNull();
+        expect((await allMessages(conv))[1]?.status).toBe('PENDING');
+      });
+
+      it('stale PENDING replies are failed by the sweep, fresh ones are kept', async () => {
+        const conv = await conversation();
+        await created(conv);
+        expect(await store.failStalePending(new Date(Date.now() - 60_000), 'interrupted')).toBe(0);
+        expect(await store.failStalePending(new Date(Date.now() + 1_000), 'interrupted')).toBe(1);
+        expect((await allMessages(conv))[1]).toMatchObject({ status: 'FAILED', error: 'interrupted' });
+      });
+    });
+
+    describe('message pages', () => {
+      let conv: ConversationRecord;
+      beforeEach(async () => {
+        conv = await conversation();
+        for (let index = 0; index < 3; index += 1) await created(conv, { content: `m${index}` });
+      });
+      const page = (direction: 'asc' | 'desc', limit: number, bound: { afterSeq?: number; beforeSeq?: number } = {}) =>
+        store.listMessages(ALICE, conv.id, { direction, limit, ...bound }).then((items) => items.map((item) => item.seq));
+
+      it('pages forward from a sequence number', async () => {
+        expect(await page('asc', 4)).toEqual([1, 2, 3, 4]);
+        expect(await page('asc', 4, { afterSeq: 4 })).toEqual([5, 6]);
+        expect(await page('asc', 4, { afterSeq: 6 })).toEqual([]);
+      });
+
+      it('pages backward from the newest or from a sequence number', async () => {
+        expect(await page('desc', 2)).toEqual([6, 5]);
+        expect(await page('desc', 2, { beforeSeq: 5 })).toEqual([4, 3]);
+        expect(await page('desc', 10, { beforeSeq: 2 })).toEqual([1]);
+      });
+
+      it("returns nothing for another user's conversation", async () => {
+        expect(await store.listMessages(BOB, conv.id, { direction: 'asc', limit: 10 })).toEqual([]);
+      });
+    });
+  });
+}

@@ -1,0 +1,5 @@
+import { runTeardown } from './test-services';
+
+export default async function globalTeardown(): Promise<void> {
+  await runTeardown();
+}

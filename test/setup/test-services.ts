@@ -1,0 +1,29 @@
+/** Environment variables through which global setup hands services to test workers. */
+export const REDIS_URL_ENV = 'PARLEY_TEST_REDIS_URL';
+export const MONGO_URI_ENV = 'PARLEY_TEST_MONGODB_URI';
+export const MONGO_SKIP_ENV = 'PARLEY_TEST_MONGO_SKIP_REASON';
+
+type Stop = () => Promise<void>;
+const holder = globalThis as typeof globalThis & { parleyTestStops?: Stop[] };
+
+export function setTeardown(stops: Stop[]): void {
+  holder.parleyTestStops = stops;
+}
+
+export async function runTeardown(): Promise<void> {
+  for (const stop of (holder.parleyTestStops ?? []).reverse()) await stop();
+}
+
+export function testRedisUrl(): string {
+  const url = process.env[REDIS_URL_ENV];
+  if (!url) throw new Error(`${REDIS_URL_ENV} is not set: run tests through jest's global setup`);
+  return url;
+}
+
+export type TestMongo = { kind: 'available'; uri: string } | { kind: 'skipped'; reason: string };
+
+export function testMongo(): TestMongo {
+  const uri = process.env[MONGO_URI_ENV];
+  if (uri) return { kind: 'available', uri };
+  return { kind: 'skipped', reason: process.env[MONGO_SKIP_ENV] ?? 'no MongoDB was set up' };
+}

@@ -117,6 +117,9 @@ function crossFieldProblems(env: Env): string[] {
   if (env.PAGE_SIZE_DEFAULT > env.PAGE_SIZE_MAX) {
     problems.push('PAGE_SIZE_DEFAULT: must not exceed PAGE_SIZE_MAX');
   }
+  if (env.PENDING_STALE_MS <= env.OPENAI_TIMEOUT_MS * (env.OPENAI_MAX_RETRIES + 1)) {
+    problems.push('PENDING_STALE_MS: must exceed OPENAI_TIMEOUT_MS × (OPENAI_MAX_RETRIES + 1), or live replies get failed');
+  }
   if (env.TIERS.length === 0) problems.push('TIERS: at least one tier is required');
   return problems;
 }

@@ -43,7 +43,12 @@ const postActions: Record<string, ControlAction> = {
   },
 };
 
-async function runPost(req: IncomingMessage, res: ServerResponse, action: ControlAction, controls: FakeOpenAiControls) {
+async function runPost(
+  req: IncomingMessage,
+  res: ServerResponse,
+  action: ControlAction,
+  controls: FakeOpenAiControls,
+): Promise<void> {
   const body = await readJson(req);
   if (!body.ok) return sendError(res, 400, invalidRequest(body.message));
   if (!isRecord(body.value)) return sendError(res, 400, invalidRequest('Request body must be a JSON object'));

@@ -53,6 +53,19 @@ export function parseFault(value: unknown): Parsed<FakeFault> {
   }
 }
 
+/** Parses one fault from JSON text; `source` names where the text came from in error messages. */
+export function parseFaultJson(text: string, source: string): Parsed<FakeFault> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error: unknown) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return fail(`${source} must be the JSON of one fault: ${detail}`);
+  }
+  const fault = parseFault(value);
+  return fault.ok ? fault : fail(`${source}: ${fault.message}`);
+}
+
 export function parseFaultList(value: unknown): Parsed<FakeFault[]> {
   if (!Array.isArray(value)) return fail('"faults" must be an array of faults');
   const faults: FakeFault[] = [];
@@ -112,7 +125,11 @@ export function faultResponse(fault: ErrorFault): FaultResponse {
     case 'rate_limit':
       return {
         status: 429,
-        error: { message: 'Rate limit reached for requests. Please try again later.', type: 'requests', code: 'rate_limit_exceeded' },
+        error: {
+          message: 'Rate limit reached for requests. Please try again later.',
+          type: 'requests',
+          code: 'rate_limit_exceeded',
+        },
         headers: { 'retry-after': String(fault.retryAfterSeconds) },
       };
     case 'insufficient_quota':

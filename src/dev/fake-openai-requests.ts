@@ -76,7 +76,8 @@ function optionalPositiveInt(value: unknown, name: string, max = Number.MAX_SAFE
 }
 
 function parseModel(body: Record<string, unknown>): Parsed<string> {
-  return typeof body.model === 'string' && body.model !== '' ? ok(body.model) : fail('"model" must be a non-empty string');
+  if (typeof body.model === 'string' && body.model !== '') return ok(body.model);
+  return fail('"model" must be a non-empty string');
 }
 
 export function parseChatRequest(body: unknown): Parsed<ChatRequest> {
@@ -117,7 +118,8 @@ export function parseEmbeddingRequest(body: unknown): Parsed<EmbeddingRequest> {
   if (!dimensions.ok) return dimensions;
   const encoding = body.encoding_format ?? 'float';
   if (encoding !== 'float' && encoding !== 'base64') return fail('"encoding_format" must be "float" or "base64"');
-  return ok({ model: model.value, inputs: inputs.value, dimensions: dimensions.value ?? DEFAULT_DIMENSIONS, encoding });
+  const size = dimensions.value ?? DEFAULT_DIMENSIONS;
+  return ok({ model: model.value, inputs: inputs.value, dimensions: size, encoding });
 }
 
 function lenientMessages(value: unknown): ChatMessage[] | null {

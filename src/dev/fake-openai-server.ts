@@ -2,8 +2,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { setTimeout as delay } from 'node:timers/promises';
 import { CONTROL_PREFIX, handleControl, type FakeOpenAiControls } from './fake-openai-control';
 import { embeddingsBody } from './fake-openai-embeddings';
-import { faultFromDirective, faultResponse, parseFault, type FakeFault } from './fake-openai-faults';
-import { bearerKey, invalidRequest, isGone, ok, pathOf, readJson, sendError, sendJson, type Parsed } from './fake-openai-http';
+import { faultFromDirective, faultResponse, parseFaultJson, type FakeFault } from './fake-openai-faults';
+import {
+  bearerKey,
+  invalidRequest,
+  isGone,
+  ok,
+  pathOf,
+  readJson,
+  sendError,
+  sendJson,
+  type Parsed,
+} from './fake-openai-http';
 import { buildChatReply, chatCompletionBody, chatCompletionChunks, type CompletionMeta } from './fake-openai-replies';
 import {
   lastUserContent,
@@ -165,13 +175,14 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
     const proceed = await this.runFaults(req, res, record, lastUserContent(parsed.value.messages));
     if (!proceed) return;
     const request = parsed.value;
-    const meta: CompletionMeta = { id: this.nextCompletionId(), created: Math.floor(Date.now() / 1000), model: request.model };
+    const created = Math.floor(Date.now() / 1000);
+    const meta: CompletionMeta = { id: this.nextCompletionId(), created, model: request.model };
     if (!request.stream) return sendJson(res, 200, chatCompletionBody(meta, buildChatReply(request)));
     await this.streamChat(res, meta, request);
   }
 
   private async streamChat(res: ServerResponse, meta: CompletionMeta, request: ChatRequest): Promise<void> {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     for (const chunk of chatCompletionChunks(meta, buildChatReply(request), request.includeUsage)) {
       if (isGone(res)) return;
       res.write(`data: ${JSON.stringify(chunk)}\n\n`);
@@ -199,7 +210,11 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
   }
 
   /** Reads, records and authenticates a request; null once a response has already been sent. */
-  private async admit(req: IncomingMessage, res: ServerResponse, record: RecordedRequest): Promise<{ value: unknown } | null> {
+  private async admit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RecordedRequest,
+  ): Promise<{ value: unknown } | null> {
     const body = await readJson(req);
     if (!body.ok) {
       sendError(res, 400, invalidRequest(body.message));
@@ -224,8 +239,13 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
   }
 
   /** Applies latency and the selected fault; false when the request must not be answered normally. */
-  private async runFaults(req: IncomingMessage, res: ServerResponse, record: RecordedRequest, text: string): Promise<boolean> {
-    const selected = this.selectFault(req, text);
+  private async runFaults(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RecordedRequest,
+    directiveText: string,
+  ): Promise<boolean> {
+    const selected = this.selectFault(req, directiveText);
     if (!selected.ok) {
       sendError(res, 400, invalidRequest(selected.message));
       return false;
@@ -242,7 +262,7 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
 
   private selectFault(req: IncomingMessage, text: string): Parsed<FakeFault | null> {
     const header = req.headers[FAULT_HEADER];
-    if (typeof header === 'string') return parseFaultHeader(header);
+    if (typeof header === 'string') return parseFaultJson(header, `${FAULT_HEADER} header`);
     const directive = faultFromDirective(text);
     return ok(directive ?? this.faults.shift() ?? null);
   }
@@ -256,18 +276,6 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
     this.completionCount += 1;
     return `chatcmpl-fake${String(this.completionCount).padStart(8, '0')}`;
   }
-}
-
-function parseFaultHeader(header: string): Parsed<FakeFault | null> {
-  let value: unknown;
-  try {
-    value = JSON.parse(header);
-  } catch (error: unknown) {
-    const detail = error instanceof Error ? error.message : String(error);
-    return { ok: false, message: `${FAULT_HEADER} header must be the JSON of one fault: ${detail}` };
-  }
-  const fault = parseFault(value);
-  return fault.ok ? fault : { ok: false, message: `${FAULT_HEADER} header: ${fault.message}` };
 }
 
 function maskKey(key: string): string {

@@ -1,0 +1,21 @@
+import type { Resolvers } from './generated/resolvers-types';
+import { DateTimeScalar } from './scalars';
+
+/** One line each: resolvers name the service call, the service does the work. */
+export const resolvers: Resolvers = {
+  DateTime: DateTimeScalar,
+  Query: {
+    me: (_, __, ctx) => ctx.viewer(),
+    conversation: (_, { id }, ctx) => ctx.conversations.get(ctx.viewer(), id),
+    conversations: (_, args, ctx) => ctx.conversations.list(ctx.viewer(), args),
+  },
+  Mutation: {
+    createConversation: (_, { input }, ctx) => ctx.conversations.create(ctx.viewer(), input),
+    sendMessage: (_, { input }, ctx) => ctx.chat.sendMessage(ctx.viewer(), input),
+    renameConversation: (_, { id, title }, ctx) => ctx.conversations.rename(ctx.viewer(), id, title),
+    deleteConversation: (_, { id }, ctx) => ctx.conversations.delete(ctx.viewer(), id),
+  },
+  Conversation: {
+    messages: (conversation, args, ctx) => ctx.conversations.messages(ctx.viewer(), conversation.id, args),
+  },
+};

@@ -1,0 +1,48 @@
+import { createApp, type App } from './app';
+import { ConfigError, loadConfig, type Config } from './config';
+
+/** Process entry: config → app → listen; SIGTERM/SIGINT drain and close everything. */
+export async function run(config: Config, onStarted?: (url: string, app: App) => void | Promise<void>): Promise<App> {
+  const app = await createApp(config);
+  const url = await app.listen();
+  app.log.info('parley listening', { url: `${url}/graphql`, env: config.env });
+  await onStarted?.(url, app);
+  stopOnSignals(app);
+  return app;
+}
+
+export function stopOnSignals(app: App, extra: () => Promise<void> = async () => undefined): void {
+  let signalled = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      app.log.warn('second signal: exiting now', { signal });
+      process.exit(1);
+    }
+    signalled = true;
+    app.log.info('shutting down', { signal });
+    app.stop().then(extra).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.log.error('shutdown failed', { err: error });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+function fail(error: unknown): never {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+}
+
+if (require.main === module) {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error: unknown) {
+    fail(error);
+  }
+  run(config).catch(fail);
+}

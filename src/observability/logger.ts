@@ -1,0 +1,42 @@
+import winston from 'winston';
+
+export type Logger = winston.Logger;
+
+export interface LoggerOptions {
+  level: string;
+  /** Human-readable lines for a terminal; JSON otherwise. */
+  pretty: boolean;
+  /** Tests pass `true` to keep output quiet while still exercising log calls. */
+  silent?: boolean;
+}
+
+/** Keys whose values never reach a log line, wherever they appear. */
+const REDACTED_KEYS = new Set(['authorization', 'token', 'apikey', 'api_key', 'password', 'secret', 'content', 'prompt', 'messages']);
+
+const redact = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    if (REDACTED_KEYS.has(key.toLowerCase())) info[key] = '[redacted]';
+  }
+  return info;
+});
+
+export function createLogger(options: LoggerOptions): Logger {
+  const pretty = winston.format.combine(
+    winston.format.colorize(),
+    winston.format.printf(({ level, message, timestamp, ...rest }) => {
+      const fields = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+      return `${String(timestamp)} ${level} ${String(message)}${fields}`;
+    }),
+  );
+  return winston.createLogger({
+    level: options.level,
+    silent: options.silent ?? false,
+    format: winston.format.combine(
+      redact(),
+      winston.format.errors({ stack: true }),
+      winston.format.timestamp(),
+      options.pretty ? pretty : winston.format.json(),
+    ),
+    transports: [new winston.transports.Console()],
+  });
+}

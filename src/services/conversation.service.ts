@@ -1,0 +1,57 @@
+import { NotFoundError } from '../errors';
+import type { ChatStore, ConversationRecord, MessageRecord } from '../ports/chat-store';
+import { decodeConversationCursor, decodeMessageCursor, encodeConversationCursor, encodeMessageCursor } from './cursor';
+import { validateNewConversation, validateTitle, type CreateConversationInput, type InputLimits } from './chat-input';
+import { pageWindow, toConnection, type Connection, type PageArgs, type PageLimits } from './page-args';
+import type { Viewer } from './viewer';
+
+export interface ConversationServiceDeps {
+  store: ChatStore;
+  limits: InputLimits;
+  pages: PageLimits;
+}
+
+/** Conversations and their history: everything but sending a message. */
+export class ConversationService {
+  constructor(private readonly deps: ConversationServiceDeps) {}
+
+  async get(viewer: Viewer, id: string): Promise<ConversationRecord | null> {
+    return this.deps.store.getConversation(viewer.id, id);
+  }
+
+  async list(viewer: Viewer, args: PageArgs): Promise<Connection<ConversationRecord>> {
+    const window = pageWindow({ first: args.first, after: args.after }, this.deps.pages);
+    const after = args.after == null ? undefined : decodeConversationCursor(args.after);
+    const rows = await this.deps.store.listConversations(viewer.id, { limit: window.limit + 1, after });
+    return toConnection(rows, window, args, (row) => encodeConversationCursor(row.lastMessageAt, row.id));
+  }
+
+  async messages(viewer: Viewer, conversationId: string, args: PageArgs): Promise<Connection<MessageRecord>> {
+    const window = pageWindow(args, this.deps.pages);
+    const afterSeq = args.after == null ? undefined : decodeMessageCursor(args.after);
+    const beforeSeq = args.before == null ? undefined : decodeMessageCursor(args.before);
+    const rows = await this.deps.store.listMessages(viewer.id, conversationId, {
+      limit: window.limit + 1,
+      direction: window.direction === 'forward' ? 'asc' : 'desc',
+      afterSeq,
+      beforeSeq,
+    });
+    return toConnection(rows, window, args, (row) => encodeMessageCursor(row.seq));
+  }
+
+  async create(viewer: Viewer, input: CreateConversationInput): Promise<ConversationRecord> {
+    const fields = validateNewConversation(input, this.deps.limits);
+    return this.deps.store.createConversation({ userId: viewer.id, ...fields });
+  }
+
+  async rename(viewer: Viewer, id: string, title: string): Promise<ConversationRecord> {
+    const renamed = await this.deps.store.renameConversation(viewer.id, id, validateTitle(title, this.deps.limits));
+    if (!renamed) throw new NotFoundError('Conversation not found');
+    return renamed;
+  }
+
+  async delete(viewer: Viewer, id: string): Promise<{ deletedConversationId: string }> {
+    if (!(await this.deps.store.deleteConversation(viewer.id, id))) throw new NotFoundError('Conversation not found');
+    return { deletedConversationId: id };
+  }
+}

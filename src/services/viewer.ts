@@ -1,0 +1,5 @@
+/** The authenticated caller, from a verified token. */
+export interface Viewer {
+  id: string;
+  tier: string;
+}

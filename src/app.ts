@@ -74,7 +74,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   return {
     httpServer, store, log,
     listen: (port = config.http.port, host = config.http.host) => listen(httpServer, port, host),
-    stop: () => (stopping ??= shutdown(apollo, sweeper, store, redis, log)),
+    stop: () => (stopping ??= shutdown(apollo, sweeper, overrides.store ? null : store, redis, log)),
   };
 }
 
@@ -146,10 +146,11 @@ function listen(httpServer: Server, port: number, host: string): Promise<string>
   });
 }
 
-async function shutdown(apollo: ApolloServer<GraphQLContext>, sweeper: PendingSweeper, store: ChatStore, redis: Redis | null, log: Logger): Promise<void> {
+/** Closes only what this app opened: a store handed in belongs to the caller. */
+async function shutdown(apollo: ApolloServer<GraphQLContext>, sweeper: PendingSweeper, ownStore: ChatStore | null, redis: Redis | null, log: Logger): Promise<void> {
   sweeper.stop();
   await apollo.stop();
-  await store.close();
+  await ownStore?.close();
   if (redis) await redis.quit().catch(() => redis.disconnect());
   log.info('parley stopped');
 }

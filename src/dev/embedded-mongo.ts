@@ -6,7 +6,19 @@ export type EmbeddedMongo =
  * A single-node replica set (transactions need one) from mongodb-memory-server, which finds a
  * mongod binary or downloads one. Where neither works, says why instead of throwing.
  */
-export async function startEmbeddedMongo(timeoutMs = 120_000): Promise<EmbeddedMongo> {
+export async function startEmbeddedMongo(timeoutMs = 120_000, quiet = false): Promise<EmbeddedMongo> {
+  if (!quiet) return start(timeoutMs);
+  // The library prints its own stack traces on a failed download; the returned reason says it once.
+  const { warn, error } = console;
+  console.warn = console.error = () => undefined;
+  try {
+    return await start(timeoutMs);
+  } finally {
+    Object.assign(console, { warn, error });
+  }
+}
+
+async function start(timeoutMs: number): Promise<EmbeddedMongo> {
   let module: typeof import('mongodb-memory-server-core');
   try {
     module = await import('mongodb-memory-server-core');

@@ -24,7 +24,7 @@ async function setUpMongo(stops: Array<() => Promise<void>>): Promise<void> {
     process.env[MONGO_URI_ENV] = process.env.MONGODB_URI;
     return;
   }
-  const mongo = await startEmbeddedMongo();
+  const mongo = await startEmbeddedMongo(120_000, true);
   if (mongo.kind === 'started') {
     process.env[MONGO_URI_ENV] = mongo.uri;
     stops.push(mongo.stop);

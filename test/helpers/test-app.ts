@@ -1,0 +1,84 @@
+import { createClient, type Client } from 'graphql-http';
+import type { ExecutionResult } from 'graphql';
+import { createApp, type App } from '../../src/app';
+import { DEV_JWT_SECRET, loadConfig } from '../../src/config';
+import { createLogger } from '../../src/observability/logger';
+import type { ChatStore } from '../../src/ports/chat-store';
+import { signDevToken } from '../../src/services/dev-tokens';
+import { FakeOpenAiServer } from '../../src/dev/fake-openai-server';
+import { testRedisUrl } from '../setup/test-services';
+
+export interface TestApp {
+  app: App;
+  url: string;
+  fake: FakeOpenAiServer;
+  store: ChatStore;
+  token(userId: string, tier?: string): Promise<string>;
+  /** Runs one operation through graphql-http's client, as a frontend would. */
+  gql<T = Record<string, unknown>>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<ExecutionResult<T>>;
+  /** Raw POST /graphql, for assertions on HTTP status and headers. */
+  post(body: unknown, headers?: Record<string, string>): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  store?: ChatStore;
+  fake?: FakeOpenAiServer;
+}
+
+/** Parley on an ephemeral loopback port, with the real Redis from global setup and a fake model. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const fake = options.fake ?? new FakeOpenAiServer();
+  const ownsFake = !options.fake;
+  if (ownsFake) await fake.start(0);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    REDIS_URL: testRedisUrl(),
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: fake.url,
+    OPENAI_MAX_RETRIES: '0',
+    OPENAI_TIMEOUT_MS: '2000',
+    ...options.env,
+  });
+  const app = await createApp(config, { log: createLogger({ level: 'error', pretty: false, silent: true }), store: options.store });
+  const url = await app.listen(0, '127.0.0.1');
+  const clients = new Map<string, Client>();
+  const client = (token: string | null) => {
+    const key = token ?? '';
+    if (!clients.has(key)) {
+      clients.set(key, createClient({ url: `${url}/graphql`, headers: token ? { authorization: `Bearer ${token}` } : {} }));
+    }
+    return clients.get(key)!;
+  };
+  return {
+    app, url, fake, store: app.store,
+    token: (userId, tier) => signDevToken({ secret: DEV_JWT_SECRET, userId, tier }),
+    gql: (token, query, variables) => execute(client(token), query, variables),
+    post: (body, headers = {}) =>
+      fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }),
+    stop: async () => {
+      await app.stop();
+      if (ownsFake) await fake.stop();
+    },
+  };
+}
+
+function execute<T>(client: Client, query: string, variables?: Record<string, unknown>): Promise<ExecutionResult<T>> {
+  return new Promise((resolve, reject) => {
+    let result: ExecutionResult<T> | undefined;
+    client.subscribe<T>(
+      { query, variables },
+      {
+        next: (value) => void (result = value as ExecutionResult<T>),
+        error: reject,
+        complete: () => (result ? resolve(result) : reject(new Error('no result'))),
+      },
+    );
+  });
+}
+
+/** The `extensions.code` of each error, in order. */
+export function codes(result: ExecutionResult): unknown[] {
+  return (result.errors ?? []).map((error) => error.extensions?.code);
+}

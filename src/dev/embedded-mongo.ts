@@ -1,3 +1,5 @@
+import type * as MemoryServer from 'mongodb-memory-server-core';
+
 export type EmbeddedMongo =
   | { kind: 'started'; uri: string; stop(): Promise<void> }
   | { kind: 'unavailable'; reason: string };
@@ -19,7 +21,7 @@ export async function startEmbeddedMongo(timeoutMs = 120_000, quiet = false): Pr
 }
 
 async function start(timeoutMs: number): Promise<EmbeddedMongo> {
-  let module: typeof import('mongodb-memory-server-core');
+  let module: typeof MemoryServer;
   try {
     module = await import('mongodb-memory-server-core');
   } catch (error: unknown) {

@@ -79,6 +79,6 @@ function execute<T>(client: Client, query: string, variables?: Record<string, un
 }
 
 /** The `extensions.code` of each error, in order. */
-export function codes(result: ExecutionResult): unknown[] {
+export function codes(result: { errors?: ExecutionResult['errors'] }): unknown[] {
   return (result.errors ?? []).map((error) => error.extensions?.code);
 }

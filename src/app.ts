@@ -10,6 +10,7 @@ import type { Config } from './config';
 import { MemoryChatStore } from './adapters/memory/memory-chat-store';
 import { MongoChatStore } from './adapters/mongo/mongo-chat-store';
 import { connectMongo } from './adapters/mongo/mongo-connection';
+import { guardUnavailable } from './adapters/mongo/unavailable-guard';
 import { OpenAiLlmClient } from './adapters/openai/openai-llm-client';
 import { connectRedis } from './adapters/redis/redis-connection';
 import { contextFactory, type GraphQLContext } from './graphql/context';
@@ -67,7 +68,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const apollo = createApollo(config, log, httpServer, overrides.sandboxHeaders);
   await apollo.start();
   const readiness = new ReadinessProbe(readinessChecks(store, redis));
-  httpServer.on('request', createHttpApp({ apollo, readiness, context: contextFactory({ tokens, conversations, chat, log }) }));
+  httpServer.on('request', createHttpApp({ apollo, readiness, log, context: contextFactory({ tokens, conversations, chat, log }) }));
   const sweeper = new PendingSweeper(store, log, config.chat.pendingStaleMs);
   sweeper.start();
   let stopping: Promise<void> | null = null;
@@ -102,7 +103,7 @@ async function createStore(config: Config, log: Logger): Promise<ChatStore> {
   }
   const store = new MongoChatStore(await connectMongo({ uri: config.mongo.uri, poolSize: config.mongo.poolSize }));
   await store.init();
-  return store;
+  return guardUnavailable(store);
 }
 
 async function createRedis(config: Config, log: Logger): Promise<Redis> {

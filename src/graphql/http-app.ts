@@ -3,12 +3,14 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { GraphQLContext } from './context';
+import type { Logger } from '../observability/logger';
 import type { ReadinessProbe } from './readiness';
 
 export interface HttpAppDeps {
   apollo: ApolloServer<GraphQLContext>;
   context: (args: { req: Request }) => Promise<GraphQLContext>;
   readiness: ReadinessProbe;
+  log: Logger;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -34,5 +36,20 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.status(report.ready ? 200 : 503).json(report);
   });
   app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(deps.apollo, { context: deps.context }));
+  app.use(httpErrors(deps.log));
   return app;
 }
+
+/** Unreadable bodies get a GraphQL-shaped 4xx instead of Express's HTML page with a stack. */
+const httpErrors = (log: Logger) => (error: unknown, _req: Request, res: Response, next: NextFunction): void => {
+  if (res.headersSent) return next(error);
+  const status = typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number' ? error.status : 500;
+  const client = status >= 400 && status < 500;
+  if (!client) log.error('unexpected http error', { err: error, requestId: res.locals.requestId });
+  res.status(client ? status : 500).json({
+    errors: [{
+      message: client ? (status === 413 ? 'Request body too large' : 'Malformed request body') : 'Internal server error',
+      extensions: { code: client ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR' },
+    }],
+  });
+};

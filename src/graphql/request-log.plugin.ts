@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError } from 'graphql';
 import { AppError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { GraphQLContext } from './context';
@@ -12,6 +13,11 @@ import { isExpectedError } from './format-error';
  */
 export function requestLogPlugin(log: Logger): ApolloServerPlugin<GraphQLContext> {
   return {
+    async contextCreationDidFail({ error }) {
+      const code = error instanceof GraphQLError ? error.extensions.code : 'INTERNAL_SERVER_ERROR';
+      if (code === 'INTERNAL_SERVER_ERROR') log.error('context creation failed', { err: error });
+      else log.info('graphql request', { outcome: 'error', errorCodes: [code] });
+    },
     async requestDidStart({ contextValue }) {
       const startedAt = process.hrtime.bigint();
       return {
@@ -21,19 +27,18 @@ export function requestLogPlugin(log: Logger): ApolloServerPlugin<GraphQLContext
             ctx.log.error('unexpected error', { err: unwrapResolverError(error), path: error.path?.join('.') });
           }
         },
-        async willSendResponse({ response, operation, operationName, errors }) {
+        async willSendResponse({ operation, operationName, errors }) {
           const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
           const codes = (errors ?? []).map((error) => {
             const original = unwrapResolverError(error);
             return original instanceof AppError ? original.code : String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
           });
-          const outcome = codes.length === 0 ? 'ok' : response.body.kind === 'single' && response.body.singleResult.data ? 'partial' : 'error';
           log.info('graphql request', {
             requestId: contextValue.requestId,
             userId: contextValue.viewerId,
             operationName: operationName ?? null,
             operationType: operation?.operation ?? null,
-            outcome,
+            outcome: codes.length === 0 ? 'ok' : 'error',
             errorCodes: codes.length > 0 ? [...new Set(codes)] : undefined,
             durationMs: Math.round(durationMs * 10) / 10,
           });

@@ -8,14 +8,19 @@ export interface LoggerOptions {
   pretty: boolean;
   /** Tests pass `true` to keep output quiet while still exercising log calls. */
   silent?: boolean;
+  /** Where lines go instead of the console (tests read them back). */
+  stream?: NodeJS.WritableStream;
 }
 
 /** Keys whose values never reach a log line, wherever they appear. */
 const REDACTED_KEYS = new Set(['authorization', 'token', 'apikey', 'api_key', 'password', 'secret', 'content', 'prompt', 'messages']);
 
-const redact = winston.format((info) => {
+/** Secrets and bodies out; Error values in as name, message and stack (JSON drops them otherwise). */
+const sanitize = winston.format((info) => {
   for (const key of Object.keys(info)) {
+    const value: unknown = info[key];
     if (REDACTED_KEYS.has(key.toLowerCase())) info[key] = '[redacted]';
+    else if (value instanceof Error) info[key] = { name: value.name, message: value.message, stack: value.stack };
   }
   return info;
 });
@@ -32,11 +37,11 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     silent: options.silent ?? false,
     format: winston.format.combine(
-      redact(),
+      sanitize(),
       winston.format.errors({ stack: true }),
       winston.format.timestamp(),
       options.pretty ? pretty : winston.format.json(),
     ),
-    transports: [new winston.transports.Console()],
+    transports: [options.stream ? new winston.transports.Stream({ stream: options.stream }) : new winston.transports.Console()],
   });
 }

@@ -2,7 +2,7 @@ import { createClient, type Client } from 'graphql-http';
 import type { ExecutionResult } from 'graphql';
 import { createApp, type App } from '../../src/app';
 import { DEV_JWT_SECRET, loadConfig } from '../../src/config';
-import { createLogger } from '../../src/observability/logger';
+import { createLogger, type Logger } from '../../src/observability/logger';
 import type { ChatStore } from '../../src/ports/chat-store';
 import { signDevToken } from '../../src/services/dev-tokens';
 import { FakeOpenAiServer } from '../../src/dev/fake-openai-server';
@@ -25,6 +25,7 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   store?: ChatStore;
   fake?: FakeOpenAiServer;
+  log?: Logger;
 }
 
 /** Parley on an ephemeral loopback port, with the real Redis from global setup and a fake model. */
@@ -41,7 +42,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     OPENAI_TIMEOUT_MS: '2000',
     ...options.env,
   });
-  const app = await createApp(config, { log: createLogger({ level: 'error', pretty: false, silent: true }), store: options.store });
+  const app = await createApp(config, {
+    log: options.log ?? createLogger({ level: 'error', pretty: false, silent: true }),
+    store: options.store,
+  });
   const url = await app.listen(0, '127.0.0.1');
   const clients = new Map<string, Client>();
   const client = (token: string | null) => {

@@ -54,7 +54,8 @@ const conversationSchema = new Schema<ConversationDoc>(
     lastMessageAt: { type: Date, required: true },
     version: { type: Number, required: true, default: 0 },
   },
-  { collection: 'conversations', timestamps: true, versionKey: false },
+  // bufferTimeoutMS: while disconnected, a query waits this long for the connection, then fails.
+  { collection: 'conversations', timestamps: true, versionKey: false, bufferTimeoutMS: 5_000 },
 );
 // listConversations: one user's conversations, newest activity first, keyset on (lastMessageAt, _id).
 conversationSchema.index({ userId: 1, lastMessageAt: -1, _id: -1 });
@@ -72,7 +73,7 @@ const messageSchema = new Schema<MessageDoc>(
     clientMessageId: { type: String },
     error: { type: String, default: null },
   },
-  { collection: 'messages', timestamps: true, versionKey: false },
+  { collection: 'messages', timestamps: true, versionKey: false, bufferTimeoutMS: 5_000 },
 );
 // History pages and context windows: one user's conversation in seq order, both directions.
 // seq replaces createdAt as the key because timestamps tie; unique makes the order total.

@@ -4,11 +4,23 @@ import { AppError, ErrorCode } from '../errors';
 
 const MASKED_MESSAGE = 'Internal server error';
 
+/**
+ * graphql's own request errors (parse, validation, variable coercion) arrive as GraphQLErrors,
+ * possibly wrapped in more GraphQLErrors; anything with a non-GraphQL cause is not one of them.
+ */
+function isGraphQLRequestError(error: unknown): boolean {
+  let current: unknown = error;
+  while (current instanceof GraphQLError) {
+    if (current.originalError === undefined || current.originalError === current) return true;
+    current = current.originalError;
+  }
+  return false;
+}
+
 /** True for errors the client may see as they are: ours, or graphql's own request errors. */
 export function isExpectedError(error: unknown): boolean {
   const original = unwrapResolverError(error);
-  if (original instanceof AppError) return true;
-  return original instanceof GraphQLError && original.originalError === undefined;
+  return original instanceof AppError || isGraphQLRequestError(original);
 }
 
 /**
@@ -21,7 +33,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (original instanceof AppError) {
     return { ...formatted, message: original.message, extensions: { ...original.details, code: original.code } };
   }
-  if (original instanceof GraphQLError && original.originalError === undefined) {
+  if (isGraphQLRequestError(original)) {
     const { stacktrace: _omit, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }

@@ -1,0 +1,50 @@
+import { MemoryChatStore } from '../../src/adapters/memory/memory-chat-store';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+
+const PRODUCTION_SECRET = 'a-production-secret-that-is-long-enough-0123456789';
+
+describe('NODE_ENV=production', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      store: new MemoryChatStore(),
+      env: { NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET, MONGODB_URI: 'mongodb://127.0.0.1:9/unused' },
+    });
+  });
+  afterAll(async () => t.stop());
+
+  it('turns introspection off', async () => {
+    const response = await t.post({ query: '{ __schema { queryType { name } } }' });
+    const body = (await response.json()) as { errors?: Array<{ message: string }> };
+    expect(body.errors?.[0]?.message).toMatch(/introspection is not allowed/i);
+  });
+
+  it('serves no Sandbox landing page', async () => {
+    const response = await fetch(`${t.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(await response.text()).not.toMatch(/sandbox/i);
+  });
+
+  it('still serves the API to a valid token', async () => {
+    const { SignJWT } = await import('jose');
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(PRODUCTION_SECRET));
+    const result = await t.gql<{ me: { id: string } }>(token, '{ me { id } }');
+    expect(result.data?.me.id).toBe('alice');
+  });
+});
+
+describe('the development landing page', () => {
+  it('is Apollo Sandbox', async () => {
+    const t = await startTestApp();
+    try {
+      const response = await fetch(`${t.url}/graphql`, { headers: { accept: 'text/html' } });
+      expect(await response.text()).toMatch(/sandbox/i);
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -13,6 +13,12 @@ import { connectMongo } from './adapters/mongo/mongo-connection';
 import { guardUnavailable } from './adapters/mongo/unavailable-guard';
 import { OpenAiLlmClient } from './adapters/openai/openai-llm-client';
 import { connectRedis } from './adapters/redis/redis-connection';
+import { RedisConcurrencyLimiter } from './adapters/redis/redis-concurrency-limiter';
+import { MemoryConcurrencyLimiter } from './adapters/memory/memory-concurrency-limiter';
+import { memoryRateLimiter, redisRateLimiter } from './adapters/flexible/flexible-rate-limiter';
+import type { RateLimiterSpec } from './ports/rate-limiter';
+import { InsuredConcurrencyLimiter, InsuredRateLimiter } from './services/insured-limiters';
+import { RateLimitService } from './services/rate-limit.service';
 import { contextFactory, type GraphQLContext } from './graphql/context';
 import { formatError } from './graphql/format-error';
 import { createHttpApp } from './graphql/http-app';
@@ -59,8 +65,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     limits,
     pages: { defaultSize: config.chat.pageSizeDefault, maxSize: config.chat.pageSizeMax },
   });
+  const limitsService = createRateLimits(config, redis, log);
   const chat = new ChatService({
-    store, llm, log,
+    store, llm, log, limits: limitsService,
     options: { ...limits, maxCompletionTokens: config.openai.maxCompletionTokens },
   });
   const tokens = new TokenVerifier({ secret: config.auth.jwtSecret, jwksUrl: config.auth.jwksUrl, issuer: config.auth.issuer, audience: config.auth.audience, tiers: config.auth.tiers });
@@ -68,7 +75,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const apollo = createApollo(config, log, httpServer, overrides.sandboxHeaders);
   await apollo.start();
   const readiness = new ReadinessProbe(readinessChecks(store, redis));
-  httpServer.on('request', createHttpApp({ apollo, readiness, log, context: contextFactory({ tokens, conversations, chat, log }) }));
+  httpServer.on('request', createHttpApp({ apollo, readiness, log, trustProxy: config.limits.trustProxy, context: contextFactory({ tokens, limits: limitsService, conversations, chat, log }) }));
   const sweeper = new PendingSweeper(store, log, config.chat.pendingStaleMs);
   sweeper.start();
   let stopping: Promise<void> | null = null;
@@ -87,6 +94,8 @@ function createApollo(config: Config, log: Logger, httpServer: Server, sandboxHe
     schema: makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers }),
     introspection: !config.isProduction,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns signals: it drains, then closes the store and Redis before exiting.
+    stopOnTerminationSignals: false,
     formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.http.shutdownGraceMs }),
@@ -115,6 +124,25 @@ async function createRedis(config: Config, log: Logger): Promise<Redis> {
     log.warn('redis connection error', { err: error.message });
   });
   return redis;
+}
+
+function createRateLimits(config: Config, redis: Redis | null, log: Logger): RateLimitService {
+  const prefix = config.redis.keyPrefix;
+  const warned = new Map<string, number>();
+  const onInsurance = (limiter: string, error: unknown) => {
+    if (Date.now() - (warned.get(limiter) ?? 0) < 10_000) return;
+    warned.set(limiter, Date.now());
+    log.warn('rate limiter fell back to in-process limits', { limiter, err: error instanceof Error ? error.message : String(error) });
+  };
+  const createLimiter = (spec: RateLimiterSpec) =>
+    redis ? new InsuredRateLimiter(spec.name, redisRateLimiter(redis, spec, `${prefix}rl`), memoryRateLimiter(spec), onInsurance) : memoryRateLimiter(spec);
+  const local = new MemoryConcurrencyLimiter();
+  const concurrency = redis ? new InsuredConcurrencyLimiter(new RedisConcurrencyLimiter(redis, `${prefix}slots:`), local, onInsurance) : local;
+  return new RateLimitService({
+    createLimiter,
+    concurrency,
+    options: { ...config.limits, generationTtlMs: config.chat.pendingStaleMs },
+  });
 }
 
 function createLlm(config: Config): LlmClient {

@@ -4,7 +4,12 @@ import { z } from 'zod';
 export const DEV_JWT_SECRET = 'parley-dev-secret-not-for-production-use-0123456789';
 const MIN_SECRET_BYTES = 32;
 
-const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+/** An integer variable; blank counts as unset (so `PORT=` does not become 0). */
+const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.coerce.number().int().min(min).max(max).default(fallback),
+  );
 const list = (fallback: string) =>
   z
     .string()
@@ -15,21 +20,74 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
+/** A JSON-valued variable: parsed, then checked against `schema`; `fallback` when unset. */
+function json<T extends z.ZodType>(schema: T, fallback: z.input<T>) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx): unknown => {
+      if (text === undefined || text.trim() === '') return fallback;
+      try {
+        return JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
+const limit = z.number().min(-1);
+const tierLimitsSchema = z.object({
+  sendPerMinute: z.number().int().min(1),
+  maxConcurrentGenerations: z.number().int().min(1),
+  tokensPerDay: limit,
+  tokensPerMonth: limit,
+  usdPerDay: limit,
+  usdPerMonth: limit,
+});
+export type TierLimits = z.infer<typeof tierLimitsSchema>;
+
+/** Built-in tiers; TIER_LIMITS overrides or adds per tier, field by field. -1 = unlimited. */
+export const DEFAULT_TIER_LIMITS: Record<string, TierLimits> = {
+  free: { sendPerMinute: 20, maxConcurrentGenerations: 2, tokensPerDay: 200_000, tokensPerMonth: 3_000_000, usdPerDay: 0.5, usdPerMonth: 10 },
+  pro: { sendPerMinute: 120, maxConcurrentGenerations: 6, tokensPerDay: 2_000_000, tokensPerMonth: 40_000_000, usdPerDay: 10, usdPerMonth: 200 },
+};
+
+const priceSchema = z.object({ inputPerMTokUsd: z.number().min(0), outputPerMTokUsd: z.number().min(0) });
+export type ModelPrice = z.infer<typeof priceSchema>;
+const DEFAULT_PRICES: Record<string, ModelPrice> = {
+  'gpt-4o-mini': { inputPerMTokUsd: 0.15, outputPerMTokUsd: 0.6 },
+  'gpt-4o': { inputPerMTokUsd: 2.5, outputPerMTokUsd: 10 },
+  'gpt-4.1-mini': { inputPerMTokUsd: 0.4, outputPerMTokUsd: 1.6 },
+  'gpt-4.1-nano': { inputPerMTokUsd: 0.1, outputPerMTokUsd: 0.4 },
+};
+
+const fallbackSchema = z.object({
+  model: z.string().min(1),
+  provider: z.string().min(1).optional(),
+  baseUrl: z.url().optional(),
+  apiKeys: z.array(z.string().min(1)).min(1).optional(),
+});
+export type FallbackTarget = z.infer<typeof fallbackSchema>;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().default('0.0.0.0'),
-  PORT: int(4000),
+  PORT: int(4000, 0, 65_535),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   MONGODB_URI: optionalString,
   MONGODB_POOL_SIZE: int(20, 1),
   REDIS_URL: optionalString,
   REDIS_COMMAND_TIMEOUT_MS: int(500, 10),
+  REDIS_KEY_PREFIX: z.string().default('parley:'),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   OPENAI_MODELS: optionalString,
+  OPENAI_API_KEYS: list(''),
   OPENAI_TIMEOUT_MS: int(30_000, 100),
-  OPENAI_MAX_RETRIES: int(1),
+  OPENAI_MAX_RETRIES: int(0),
   OPENAI_MAX_COMPLETION_TOKENS: int(1024, 1),
   JWT_SECRET: optionalString,
   JWT_JWKS_URL: optionalString.pipe(z.url().optional()),
@@ -45,6 +103,29 @@ const envSchema = z.object({
   DEDUPE_WAIT_MS: int(60_000, 0),
   PENDING_STALE_MS: int(120_000, 1_000),
   SHUTDOWN_GRACE_MS: int(10_000, 0),
+  TRUST_PROXY: int(0),
+  TIER_LIMITS: json(z.record(z.string(), tierLimitsSchema.partial()), {}),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: int(60, 1),
+  RATE_LIMIT_AUTH_FAILURES: int(10, 1),
+  RATE_LIMIT_AUTH_WINDOW_SECONDS: int(900, 1),
+  RATE_LIMIT_AUTH_BLOCK_SECONDS: int(900, 0),
+  MODEL_PRICES: json(z.record(z.string(), priceSchema), {}),
+  BUDGET_RESERVATION_TTL_MS: int(180_000, 1_000),
+  LLM_FALLBACKS: json(z.array(fallbackSchema), []),
+  BREAKER_TIMEOUT_MS: int(30_000, 100),
+  BREAKER_ERROR_THRESHOLD_PERCENT: int(50, 1),
+  BREAKER_VOLUME_THRESHOLD: int(5, 1),
+  BREAKER_ROLLING_WINDOW_MS: int(10_000, 100),
+  BREAKER_RESET_TIMEOUT_MS: int(30_000, 100),
+  RETRY_MAX_ATTEMPTS: int(3, 1),
+  RETRY_BASE_DELAY_MS: int(250, 0),
+  RETRY_MAX_DELAY_MS: int(4_000, 0),
+  KEY_COOLDOWN_MS: int(60_000, 0),
+  UPSTREAM_MAX_IN_FLIGHT: int(64, 1),
+  UPSTREAM_MAX_QUEUE: int(256, 0),
+  UPSTREAM_QUEUE_TIMEOUT_MS: int(5_000, 0),
+  DEGRADED_MODE: z.enum(['reply', 'error']).default('reply'),
+  DEGRADED_REPLY_TEXT: z.string().min(1).default("I can't reach the language model right now. Please try again in a moment."),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -55,16 +136,36 @@ export interface Config {
   http: { host: string; port: number; shutdownGraceMs: number };
   logLevel: Env['LOG_LEVEL'];
   mongo: { uri?: string; poolSize: number };
-  redis: { url?: string; commandTimeoutMs: number };
+  redis: { url?: string; commandTimeoutMs: number; keyPrefix: string };
   openai: {
     apiKey?: string;
+    /** Every key for the primary provider, rotated: OPENAI_API_KEY then OPENAI_API_KEYS. */
+    apiKeys: string[];
     baseUrl?: string;
     defaultModel: string;
     models: string[];
     timeoutMs: number;
     maxRetries: number;
     maxCompletionTokens: number;
+    fallbacks: FallbackTarget[];
   };
+  resilience: {
+    breaker: { timeoutMs: number; errorThresholdPercentage: number; volumeThreshold: number; rollingCountTimeoutMs: number; resetTimeoutMs: number };
+    retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+    keyCooldownMs: number;
+    maxInFlight: number;
+    maxQueue: number;
+    queueTimeoutMs: number;
+    degradedMode: 'reply' | 'error';
+    degradedReply: string;
+  };
+  limits: {
+    tiers: Record<string, TierLimits>;
+    anonymousPerMinute: number;
+    authFailures: { points: number; durationSeconds: number; blockSeconds: number };
+    trustProxy: number;
+  };
+  budget: { prices: Record<string, ModelPrice>; reservationTtlMs: number };
   auth: { jwtSecret?: string; jwksUrl?: string; issuer?: string; audience?: string; tiers: string[] };
   chat: {
     contextMessages: number;
@@ -88,15 +189,19 @@ export class ConfigError extends Error {
 /** Validates the whole environment at once; throws one ConfigError listing every problem. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
-    );
+  if (parsed.success) {
+    const problems = crossFieldProblems(parsed.data);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return toConfig(parsed.data);
   }
-  const env = parsed.data;
-  const problems = crossFieldProblems(env);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return toConfig(env);
+  const invalid = new Set(parsed.error.issues.map((issue) => String(issue.path[0])));
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  // Cross-field rules still run, over defaults for the invalid variables, so one boot names everything.
+  const lenient = envSchema.safeParse(Object.fromEntries(Object.entries(source).filter(([key]) => !invalid.has(key))));
+  if (lenient.success) {
+    problems.push(...crossFieldProblems(lenient.data).filter((problem) => !invalid.has(problem.split(':')[0] ?? '')));
+  }
+  throw new ConfigError(problems);
 }
 
 function crossFieldProblems(env: Env): string[] {
@@ -117,8 +222,14 @@ function crossFieldProblems(env: Env): string[] {
   if (env.PAGE_SIZE_DEFAULT > env.PAGE_SIZE_MAX) {
     problems.push('PAGE_SIZE_DEFAULT: must not exceed PAGE_SIZE_MAX');
   }
-  if (env.PENDING_STALE_MS <= env.OPENAI_TIMEOUT_MS * (env.OPENAI_MAX_RETRIES + 1)) {
-    problems.push('PENDING_STALE_MS: must exceed OPENAI_TIMEOUT_MS × (OPENAI_MAX_RETRIES + 1), or live replies get failed');
+  const longestCall = Math.max(env.BREAKER_TIMEOUT_MS, env.OPENAI_TIMEOUT_MS * (env.OPENAI_MAX_RETRIES + 1));
+  if (env.PENDING_STALE_MS <= longestCall * (1 + env.LLM_FALLBACKS.length)) {
+    problems.push('PENDING_STALE_MS: must exceed the longest model call (BREAKER_TIMEOUT_MS per upstream, fallbacks included), or live replies get failed');
+  }
+  for (const tier of env.TIERS) {
+    if (!tierLimitsSchema.safeParse({ ...DEFAULT_TIER_LIMITS[tier], ...env.TIER_LIMITS[tier] }).success) {
+      problems.push(`TIER_LIMITS: tier "${tier}" needs every limit (${Object.keys(tierLimitsSchema.shape).join(', ')})`);
+    }
   }
   if (env.TIERS.length === 0) problems.push('TIERS: at least one tier is required');
   return problems;
@@ -134,16 +245,47 @@ function toConfig(env: Env): Config {
     http: { host: env.HOST, port: env.PORT, shutdownGraceMs: env.SHUTDOWN_GRACE_MS },
     logLevel: env.LOG_LEVEL,
     mongo: { uri: env.MONGODB_URI, poolSize: env.MONGODB_POOL_SIZE },
-    redis: { url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
+    redis: { url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, keyPrefix: env.REDIS_KEY_PREFIX },
     openai: {
       apiKey: env.OPENAI_API_KEY,
+      apiKeys: [...new Set([...(env.OPENAI_API_KEY ? [env.OPENAI_API_KEY] : []), ...env.OPENAI_API_KEYS])],
       baseUrl: env.OPENAI_BASE_URL,
       defaultModel: env.OPENAI_MODEL,
       models: [...new Set([env.OPENAI_MODEL, ...models])],
       timeoutMs: env.OPENAI_TIMEOUT_MS,
       maxRetries: env.OPENAI_MAX_RETRIES,
       maxCompletionTokens: env.OPENAI_MAX_COMPLETION_TOKENS,
+      fallbacks: env.LLM_FALLBACKS,
     },
+    resilience: {
+      breaker: {
+        timeoutMs: env.BREAKER_TIMEOUT_MS,
+        errorThresholdPercentage: env.BREAKER_ERROR_THRESHOLD_PERCENT,
+        volumeThreshold: env.BREAKER_VOLUME_THRESHOLD,
+        rollingCountTimeoutMs: env.BREAKER_ROLLING_WINDOW_MS,
+        resetTimeoutMs: env.BREAKER_RESET_TIMEOUT_MS,
+      },
+      retry: { maxAttempts: env.RETRY_MAX_ATTEMPTS, baseDelayMs: env.RETRY_BASE_DELAY_MS, maxDelayMs: env.RETRY_MAX_DELAY_MS },
+      keyCooldownMs: env.KEY_COOLDOWN_MS,
+      maxInFlight: env.UPSTREAM_MAX_IN_FLIGHT,
+      maxQueue: env.UPSTREAM_MAX_QUEUE,
+      queueTimeoutMs: env.UPSTREAM_QUEUE_TIMEOUT_MS,
+      degradedMode: env.DEGRADED_MODE,
+      degradedReply: env.DEGRADED_REPLY_TEXT,
+    },
+    limits: {
+      tiers: Object.fromEntries(
+        env.TIERS.map((tier) => [tier, tierLimitsSchema.parse({ ...DEFAULT_TIER_LIMITS[tier], ...env.TIER_LIMITS[tier] })]),
+      ),
+      anonymousPerMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      authFailures: {
+        points: env.RATE_LIMIT_AUTH_FAILURES,
+        durationSeconds: env.RATE_LIMIT_AUTH_WINDOW_SECONDS,
+        blockSeconds: env.RATE_LIMIT_AUTH_BLOCK_SECONDS,
+      },
+      trustProxy: env.TRUST_PROXY,
+    },
+    budget: { prices: { ...DEFAULT_PRICES, ...env.MODEL_PRICES }, reservationTtlMs: env.BUDGET_RESERVATION_TTL_MS },
     auth: {
       jwtSecret,
       jwksUrl: env.JWT_JWKS_URL,

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { Logger } from '../observability/logger';
 import type { ChatService } from '../services/chat.service';
 import type { ConversationService } from '../services/conversation.service';
+import type { RateLimitService } from '../services/rate-limit.service';
 import type { TokenVerifier } from '../services/token-verifier';
 import type { Viewer } from '../services/viewer';
 import { UnauthenticatedError } from '../errors';
@@ -20,28 +21,46 @@ export interface GraphQLContext {
 
 export interface ContextDeps {
   tokens: TokenVerifier;
+  limits: RateLimitService;
   conversations: ConversationService;
   chat: ChatService;
   log: Logger;
 }
 
+async function authenticate(deps: ContextDeps, header: string, ip: string): Promise<Viewer> {
+  try {
+    await deps.limits.checkAuthAllowed(ip);
+  } catch (error: unknown) {
+    throw toGraphQLError(error, 429);
+  }
+  try {
+    return await deps.tokens.verifyHeader(header);
+  } catch (error: unknown) {
+    await deps.limits.recordAuthFailure(ip);
+    throw toGraphQLError(error, 401);
+  }
+}
+
+async function anonymous(deps: ContextDeps, ip: string): Promise<null> {
+  try {
+    await deps.limits.checkAnonymous(ip);
+  } catch (error: unknown) {
+    throw toGraphQLError(error, 429);
+  }
+  return null;
+}
+
 /**
- * Builds the per-request context. A present but bad token fails the whole request with 401;
- * no token lets schema-only operations (introspection) through and fails any field that
- * needs a caller.
+ * Builds the per-request context. A present but bad token fails the whole request with 401
+ * (and counts against the client IP: too many failures and it gets 429 for a while); no
+ * token lets schema-only operations (introspection) through, limited per IP, and fails any
+ * field that needs a caller.
  */
 export function contextFactory(deps: ContextDeps) {
   return async ({ req }: { req: Request }): Promise<GraphQLContext> => {
     const requestId = String(req.res?.locals.requestId ?? '');
     const header = req.headers.authorization;
-    let viewer: Viewer | null = null;
-    if (header) {
-      try {
-        viewer = await deps.tokens.verifyHeader(header);
-      } catch (error: unknown) {
-        throw toGraphQLError(error, 401);
-      }
-    }
+    const viewer = header ? await authenticate(deps, header, req.ip ?? 'unknown') : await anonymous(deps, req.ip ?? 'unknown');
     return {
       requestId,
       viewerId: viewer?.id ?? null,

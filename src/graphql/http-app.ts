@@ -11,6 +11,8 @@ export interface HttpAppDeps {
   context: (args: { req: Request }) => Promise<GraphQLContext>;
   readiness: ReadinessProbe;
   log: Logger;
+  /** Proxy hops to trust for the client IP (X-Forwarded-For); 0 trusts none. */
+  trustProxy: number;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -27,6 +29,7 @@ function requestId(req: Request, res: Response, next: NextFunction): void {
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy);
   app.use(requestId);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -1,9 +1,10 @@
-import { LlmError, NotFoundError, UpstreamUnavailableError } from '../errors';
+import { LlmError, NotFoundError, RateLimitedError, UpstreamUnavailableError } from '../errors';
 import type { ChatStore, ConversationRecord, Exchange, MessageRecord, TokenUsage } from '../ports/chat-store';
 import type { ChatTurn, Completion, LlmClient } from '../ports/llm-client';
 import type { Logger } from '../observability/logger';
 import { validateClientMessageId, validateContent, type InputLimits, type SendMessageInput } from './chat-input';
 import { ExchangeWaiter } from './exchange-waiter';
+import type { GenerationSlot, RateLimitService } from './rate-limit.service';
 import type { Viewer } from './viewer';
 
 export interface ChatServiceOptions extends InputLimits {
@@ -15,6 +16,7 @@ export interface ChatServiceOptions extends InputLimits {
 export interface ChatServiceDeps {
   store: ChatStore;
   llm: LlmClient;
+  limits: RateLimitService;
   log: Logger;
   options: ChatServiceOptions;
 }
@@ -48,6 +50,32 @@ export class ChatService {
     const request = this.validate(input);
     const replay = await this.dedupe(viewer, request);
     if (replay) return replay;
+    const slot = await this.admit(viewer, request);
+    if ('userMessage' in slot) return slot;
+    try {
+      return await this.accepted(viewer, request);
+    } finally {
+      await slot.release();
+    }
+  }
+
+  /**
+   * Step 2: per-user rate and in-flight limits. A refused call whose clientMessageId was
+   * meanwhile stored by a concurrent twin gets that result instead of the refusal.
+   */
+  private async admit(viewer: Viewer, request: SendRequest): Promise<GenerationSlot | SendMessagePayload> {
+    try {
+      await this.deps.limits.checkSend(viewer);
+      return await this.deps.limits.acquireGeneration(viewer);
+    } catch (error: unknown) {
+      const replay = error instanceof RateLimitedError ? await this.dedupe(viewer, request) : null;
+      if (replay) return replay;
+      throw error;
+    }
+  }
+
+  /** Steps 3-10, inside the caller's generation slot. */
+  private async accepted(viewer: Viewer, request: SendRequest): Promise<SendMessagePayload> {
     const conversation = await this.loadConversation(viewer, request.conversationId);
     const context = await this.loadContext(viewer, conversation);
     const begun = await this.deps.store.beginExchange({ userId: viewer.id, ...request, model: conversation.model });

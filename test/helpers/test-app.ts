@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createClient, type Client } from 'graphql-http';
 import type { ExecutionResult } from 'graphql';
 import { createApp, type App } from '../../src/app';
@@ -40,6 +41,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     OPENAI_BASE_URL: fake.url,
     OPENAI_MAX_RETRIES: '0',
     OPENAI_TIMEOUT_MS: '2000',
+    // Each app its own keys, so parallel test files never share limits or budgets.
+    REDIS_KEY_PREFIX: `parley-test:${randomUUID()}:`,
+    // Limits out of the way unless a test is about them.
+    TIER_LIMITS: JSON.stringify({
+      free: { sendPerMinute: 100_000, maxConcurrentGenerations: 1_000 },
+      pro: { sendPerMinute: 100_000, maxConcurrentGenerations: 1_000 },
+    }),
     ...options.env,
   });
   const app = await createApp(config, {

@@ -34,7 +34,7 @@ async function llmError(promise: Promise<unknown>): Promise<LlmError> {
     await promise;
   } catch (error: unknown) {
     if (error instanceof LlmError) return error;
-    throw new Error(`expected an LlmError, got ${String(error)}`);
+    throw new Error(`expected an LlmError, got ${String(error)}`, { cause: error });
   }
   throw new Error('expected the model call to fail');
 }

@@ -34,7 +34,7 @@ describe('loadConfig defaults', () => {
       logLevel: 'info',
       mongo: { uri: undefined, poolSize: 20 },
       redis: { url: undefined, commandTimeoutMs: 500 },
-      openai: { defaultModel: 'gpt-4o-mini', models: ['gpt-4o-mini'], timeoutMs: 30_000, maxRetries: 1 },
+      openai: { defaultModel: 'gpt-4o-mini', models: ['gpt-4o-mini'], timeoutMs: 30_000, maxRetries: 0 },
       auth: { jwtSecret: DEV_JWT_SECRET, tiers: ['free', 'pro'] },
       chat: { pageSizeDefault: 50, pageSizeMax: 200, maxMessageChars: 16_000, maxTitleChars: 200 },
     });
@@ -65,6 +65,10 @@ describe('loadConfig problems', () => {
     const error = configError({ PORT: 'eighty', LOG_LEVEL: 'loud', OPENAI_BASE_URL: 'not a url' });
     expect(named(error)).toEqual(expect.arrayContaining(['PORT', 'LOG_LEVEL', 'OPENAI_BASE_URL']));
     for (const variable of ['PORT', 'LOG_LEVEL', 'OPENAI_BASE_URL']) expect(error.message).toContain(variable);
+  });
+
+  it('refuses a port no socket can listen on', () => {
+    expect(named(configError({ PORT: '70000' }))).toEqual(['PORT']);
   });
 
   it('puts each problem on its own line of the message', () => {

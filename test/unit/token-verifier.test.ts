@@ -58,6 +58,7 @@ describe('TokenVerifier with an HS256 secret', () => {
     ['a token signed with another secret', () => hs256({ sub: 'alice', exp: nowSeconds() + 3600 }, OTHER_SECRET)],
     ['a token without a subject', () => hs256({ exp: nowSeconds() + 3600 })],
     ['a token with an empty subject', () => hs256({ sub: '', exp: nowSeconds() + 3600 })],
+    ['a token whose subject is over 200 characters', () => hs256({ sub: 'u'.repeat(201), exp: nowSeconds() + 3600 })],
     ['a token without an expiry', () => hs256({ sub: 'alice' })],
     ['a token with an unknown tier', () => valid({ payload: { tier: 'platinum' } })],
     ['a token whose tier is not a string', () => valid({ payload: { tier: 1 } })],

@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
 import type { Completion, CompletionChunk, CompletionRequest, LlmClient } from '../../ports/llm-client';
 import type { TokenUsage } from '../../ports/chat-store';
+import { LlmError } from '../../errors/llm-error';
 import { toLlmError } from './openai-errors';
 
 export interface OpenAiClientOptions {
@@ -75,6 +76,8 @@ export class OpenAiLlmClient implements LlmClient {
     } catch (error: unknown) {
       throw toLlmError(error);
     }
+    // The SDK ends an aborted stream quietly; a cut-off reply must not pass as a finished one.
+    if (request.signal?.aborted) throw new LlmError('aborted', 'model request was aborted');
     yield { type: 'done', completion: { content, model, usage, finishReason } };
   }
 

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { RateLimitedError } from '../errors';
+import type { ConcurrencyLimiter, LimitDecision, RateLimiter, RateLimiterFactory } from '../ports/rate-limiter';
+import type { Viewer } from './viewer';
+
+export interface RateLimitOptions {
+  tiers: Record<string, { sendPerMinute: number; maxConcurrentGenerations: number }>;
+  anonymousPerMinute: number;
+  authFailures: { points: number; durationSeconds: number; blockSeconds: number };
+  /** A generation slot frees itself after this even if its holder died. */
+  generationTtlMs: number;
+}
+
+export interface RateLimitServiceDeps {
+  createLimiter: RateLimiterFactory;
+  concurrency: ConcurrencyLimiter;
+  options: RateLimitOptions;
+}
+
+/** Held while a reply is generated; release() is safe to call more than once. */
+export interface GenerationSlot {
+  release(): Promise<void>;
+}
+
+const refuse = (decision: LimitDecision, message: string): void => {
+  if (!decision.allowed) throw new RateLimitedError(message, Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
+};
+
+/** Per-user, per-IP and in-flight limits. Every refusal is RATE_LIMITED with retryAfterSeconds. */
+export class RateLimitService {
+  private readonly send = new Map<string, RateLimiter>();
+  private readonly anonymous: RateLimiter;
+  private readonly authFailures: RateLimiter;
+
+  constructor(private readonly deps: RateLimitServiceDeps) {
+    const { options, createLimiter } = deps;
+    for (const [tier, limits] of Object.entries(options.tiers)) {
+      this.send.set(tier, createLimiter({ name: `send:${tier}`, points: limits.sendPerMinute, durationSeconds: 60 }));
+    }
+    this.anonymous = createLimiter({ name: 'anonymous', points: options.anonymousPerMinute, durationSeconds: 60 });
+    this.authFailures = createLimiter({
+      name: 'auth-failures',
+      points: options.authFailures.points,
+      durationSeconds: options.authFailures.durationSeconds,
+      blockSeconds: options.authFailures.blockSeconds,
+    });
+  }
+
+  async checkSend(viewer: Viewer): Promise<void> {
+    const limiter = this.send.get(viewer.tier);
+    if (!limiter) throw new Error(`no send limit configured for tier ${viewer.tier}`);
+    refuse(await limiter.consume(viewer.id), 'Too many messages; slow down');
+  }
+
+  async acquireGeneration(viewer: Viewer): Promise<GenerationSlot> {
+    const max = this.deps.options.tiers[viewer.tier]?.maxConcurrentGenerations ?? 1;
+    const holderId = randomUUID();
+    const key = `generations:${viewer.id}`;
+    refuse(
+      await this.deps.concurrency.acquire(key, holderId, max, this.deps.options.generationTtlMs),
+      `At most ${max} replies can be generated at once; wait for one to finish`,
+    );
+    let released: Promise<void> | null = null;
+    return { release: () => (released ??= this.deps.concurrency.release(key, holderId)) };
+  }
+
+  /** Requests without a token, per client IP. */
+  async checkAnonymous(ip: string): Promise<void> {
+    refuse(await this.anonymous.consume(ip), 'Too many unauthenticated requests');
+  }
+
+  /** Before verifying a token: an IP with too many failed attempts is refused for a while. */
+  async checkAuthAllowed(ip: string): Promise<void> {
+    refuse(await this.authFailures.peek(ip), 'Too many failed authentication attempts');
+  }
+
+  async recordAuthFailure(ip: string): Promise<void> {
+    await this.authFailures.consume(ip);
+  }
+}

@@ -180,6 +180,7 @@ async function shutdown(apollo: ApolloServer<GraphQLContext>, sweeper: PendingSw
   sweeper.stop();
   await apollo.stop();
   await ownStore?.close();
-  if (redis) await redis.quit().catch(() => redis.disconnect());
+  if (redis?.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+  else redis?.disconnect();
   log.info('parley stopped');
 }

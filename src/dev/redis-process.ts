@@ -47,13 +47,16 @@ function waitForReady(child: ChildProcess, timeoutMs: number): Promise<void> {
       fail(new Error(`cannot start redis-server (${error.message}); install it, e.g. apt-get install redis-server, or set REDIS_URL`)),
     );
     child.once('exit', (code) => fail(new Error(`redis-server exited with code ${code}:\n${output}`)));
-    child.stdout?.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (!output.includes('Ready to accept connections')) return;
       clearTimeout(timer);
       child.removeAllListeners('exit');
+      child.stdout?.off('data', onData);
+      child.stdout?.resume();
       resolve();
-    });
+    };
+    child.stdout?.on('data', onData);
   });
 }
 

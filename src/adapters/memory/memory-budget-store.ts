@@ -73,7 +73,8 @@ export class MemoryBudgetStore implements BudgetStore {
   ): Promise<ReserveResult> {
     const nowMs = this.tick();
     const user = this.user(userId);
-    if (user.reservations.has(reservationId)) return { ok: true };
+    const existing = user.reservations.get(reservationId);
+    if (existing && existing.expiresAtMs > nowMs) return { ok: true };
     for (const period of PERIODS) {
       const { used, reserved } = this.periodUsage(user, period, periods[period], nowMs);
       if (!fits(used, reserved, amount, periods[period].limit)) return { ok: false, period };
@@ -89,7 +90,8 @@ export class MemoryBudgetStore implements BudgetStore {
   async settle(userId: string, reservationId: string, actual: BudgetAmount, periods: BudgetPeriods): Promise<void> {
     const nowMs = this.tick();
     const user = this.user(userId);
-    if (user.settled.has(reservationId)) return;
+    const settledAt = user.settled.get(reservationId);
+    if (settledAt !== undefined && settledAt > nowMs - this.settledRetentionMs) return;
     user.reservations.delete(reservationId);
     for (const period of PERIODS) this.charge(user, period, periods[period], actual, nowMs);
     user.settled.set(reservationId, nowMs);

@@ -1,0 +1,47 @@
+import { countTokens as countCl100k } from 'gpt-tokenizer/cjs/encoding/cl100k_base';
+import { countTokens as countO200k } from 'gpt-tokenizer/cjs/encoding/o200k_base';
+import type { ChatTurn } from '../ports/llm-client';
+
+export type EncodingName = 'o200k_base' | 'cl100k_base';
+
+/**
+ * OpenAI's documented chat framing: every message costs 3 tokens beyond its role and content,
+ * and the reply is primed with 3 more (`<|start|>assistant<|message|>`).
+ */
+export const TOKENS_PER_MESSAGE = 3;
+export const REPLY_PRIMING_TOKENS = 3;
+
+type Count = (text: string, options: { disallowedSpecial: Set<string> }) => number;
+
+const COUNTERS: Record<EncodingName, Count> = { o200k_base: countO200k, cl100k_base: countCl100k };
+
+/** Model families on cl100k_base; everything newer, and anything unknown, is o200k_base. */
+const CL100K_MODELS = /^(gpt-4(?![o.])|gpt-3\.5|text-embedding-(ada-002|3-))/;
+
+/** User text is counted as plain text: a special-token spelling inside it is not a control token. */
+const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+
+/**
+ * Counts the prompt tokens a chat request will be billed for. The encoders load once, with this
+ * module; each count is a pure function of the model family and the turns.
+ */
+export class TokenCounter {
+  encodingFor(model: string): EncodingName {
+    return CL100K_MODELS.test(model.toLowerCase()) ? 'cl100k_base' : 'o200k_base';
+  }
+
+  /** Tokens of one string, with no chat framing. */
+  countText(model: string, text: string): number {
+    return COUNTERS[this.encodingFor(model)](text, PLAIN_TEXT);
+  }
+
+  /** Prompt tokens of a whole chat request: each turn's framing, role and content, plus the reply priming. */
+  countChat(model: string, turns: readonly ChatTurn[]): number {
+    const count = COUNTERS[this.encodingFor(model)];
+    let total = REPLY_PRIMING_TOKENS;
+    for (const turn of turns) {
+      total += TOKENS_PER_MESSAGE + count(turn.role, PLAIN_TEXT) + count(turn.content, PLAIN_TEXT);
+    }
+    return total;
+  }
+}

@@ -1,0 +1,151 @@
+import type { ExecutionResult } from 'graphql';
+import { randomUUID } from 'node:crypto';
+import { startRedisServer } from '../../src/dev/redis-process';
+import { CREATE, SEND } from '../helpers/operations';
+import { postGraphQL } from '../helpers/raw-graphql';
+import { codes, startTestApp, type TestApp } from '../helpers/test-app';
+
+const limits = (free: Record<string, number>) => JSON.stringify({ free, pro: { sendPerMinute: 1000, maxConcurrentGenerations: 100 } });
+
+async function conversationOf(t: TestApp, token: string): Promise<string> {
+  const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
+  return created.data!.createConversation.id;
+}
+
+const sendTo = (t: TestApp, token: string, conversationId: string, content = 'hi') =>
+  t.gql<{ sendMessage: { assistantMessage: { status: string } } }>(token, SEND, { input: { conversationId, content } });
+
+function expectRateLimited(result: ExecutionResult): void {
+  expect(codes(result)).toEqual(['RATE_LIMITED']);
+  expect(result.errors![0]!.extensions!.retryAfterSeconds).toEqual(expect.any(Number));
+  expect(result.errors![0]!.extensions!.retryAfterSeconds as number).toBeGreaterThanOrEqual(1);
+}
+
+describe('per-user send limit', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { TIER_LIMITS: limits({ sendPerMinute: 3, maxConcurrentGenerations: 5 }) } });
+  });
+  afterAll(async () => t.stop());
+
+  it('refuses the send over the limit with RATE_LIMITED, storing nothing and calling no model', async () => {
+    const token = await t.token('limited-user');
+    const id = await conversationOf(t, token);
+    for (let index = 0; index < 3; index += 1) expect((await sendTo(t, token, id)).errors).toBeUndefined();
+    const refused = await sendTo(t, token, id, 'one too many');
+    expectRateLimited(refused);
+    expect(t.fake.requestCount('/v1/chat/completions')).toBe(3);
+    const stored = await t.store.listMessages('limited-user', id, { direction: 'asc', limit: 100 });
+    expect(stored.map((message) => message.content)).not.toContain('one too many');
+    expect(stored).toHaveLength(6);
+  });
+
+  it('counts each user separately and follows the tier', async () => {
+    const other = await t.token('other-user');
+    const pro = await t.token('pro-user', 'pro');
+    const otherId = await conversationOf(t, other);
+    const proId = await conversationOf(t, pro);
+    for (let index = 0; index < 3; index += 1) expect((await sendTo(t, other, otherId)).errors).toBeUndefined();
+    for (let index = 0; index < 5; index += 1) expect((await sendTo(t, pro, proId)).errors).toBeUndefined();
+  });
+});
+
+describe('limits across instances', () => {
+  it('two Parley processes on one Redis together admit no more than the limit', async () => {
+    const env = { TIER_LIMITS: limits({ sendPerMinute: 4, maxConcurrentGenerations: 10 }), REDIS_KEY_PREFIX: `parley-test:${randomUUID()}:` };
+    const one = await startTestApp({ env });
+    const two = await startTestApp({ env, fake: one.fake, store: one.store });
+    try {
+      const token = await one.token('shared-user');
+      const id = await conversationOf(one, token);
+      const results = await Promise.all(Array.from({ length: 8 }, (_, index) => sendTo(index % 2 ? two : one, token, id)));
+      expect(results.filter((result) => result.errors === undefined)).toHaveLength(4);
+      results.filter((result) => result.errors !== undefined).forEach(expectRateLimited);
+      expect(one.fake.requestCount('/v1/chat/completions')).toBe(4);
+    } finally {
+      await two.stop();
+      await one.stop();
+    }
+  });
+});
+
+describe('in-flight generations', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { TIER_LIMITS: limits({ sendPerMinute: 100, maxConcurrentGenerations: 2 }) } });
+  });
+  afterAll(async () => t.stop());
+  beforeEach(() => t.fake.reset());
+
+  it('allows 2 at once per user and refuses the third with RATE_LIMITED', async () => {
+    const token = await t.token('busy-user');
+    const id = await conversationOf(t, token);
+    t.fake.setLatency(300);
+    const results = await Promise.all([sendTo(t, token, id, 'a'), sendTo(t, token, id, 'b'), sendTo(t, token, id, 'c')]);
+    expect(results.filter((result) => result.errors === undefined)).toHaveLength(2);
+    results.filter((result) => result.errors !== undefined).forEach(expectRateLimited);
+    expect(t.fake.requestCount('/v1/chat/completions')).toBe(2);
+  });
+
+  it('frees the slot on every exit path: success, model failure, timeout, not found', async () => {
+    const token = await t.token('exit-user');
+    const id = await conversationOf(t, token);
+    t.fake.enqueueFaults([{ type: 'status', status: 500 }, { type: 'hang' }]);
+    expect(codes(await sendTo(t, token, id))).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(codes(await sendTo(t, token, id))).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(codes(await sendTo(t, token, '0123456789abcdef01234567'))).toEqual(['NOT_FOUND']);
+    expect(codes(await sendTo(t, token, id))).toEqual([]);
+    t.fake.setLatency(200);
+    const pair = await Promise.all([sendTo(t, token, id), sendTo(t, token, id)]);
+    expect(pair.every((result) => result.errors === undefined)).toBe(true);
+  });
+});
+
+describe('per-IP limits', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '3', RATE_LIMIT_AUTH_FAILURES: '3' } });
+  });
+  afterAll(async () => t.stop());
+
+  it('limits unauthenticated requests per IP with 429 RATE_LIMITED', async () => {
+    const statuses: number[] = [];
+    for (let index = 0; index < 4; index += 1) statuses.push((await postGraphQL(t, null, '{ __typename }')).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect((await postGraphQL(t, null, '{ __typename }')).codes).toEqual(['RATE_LIMITED']);
+  });
+
+  it('after repeated bad tokens, refuses even a good token from that IP for a while', async () => {
+    for (let index = 0; index < 4; index += 1) expect((await postGraphQL(t, 'forged.token.value', '{ me { id } }')).status).toBe(401);
+    const blocked = await postGraphQL(t, await t.token('alice'), '{ me { id } }');
+    expect(blocked.status).toBe(429);
+    expect(blocked.codes).toEqual(['RATE_LIMITED']);
+  });
+});
+
+describe('Redis down', () => {
+  it('keeps answering within the command timeout, with limits enforced per instance', async () => {
+    const redis = await startRedisServer();
+    const t = await startTestApp({
+      env: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '200', TIER_LIMITS: limits({ sendPerMinute: 3, maxConcurrentGenerations: 5 }) },
+    });
+    try {
+      const token = await t.token('redis-user');
+      const id = await conversationOf(t, token);
+      expect((await sendTo(t, token, id)).errors).toBeUndefined();
+      await redis.stop();
+      const timings: number[] = [];
+      const outcomes: unknown[][] = [];
+      for (let index = 0; index < 4; index += 1) {
+        const startedAt = Date.now();
+        outcomes.push(codes(await sendTo(t, token, id)));
+        timings.push(Date.now() - startedAt);
+      }
+      expect(outcomes).toEqual([[], [], [], ['RATE_LIMITED']]);
+      expect(Math.max(...timings)).toBeLessThan(1_000);
+    } finally {
+      await t.stop();
+      await redis.stop();
+    }
+  });
+});

@@ -33,6 +33,11 @@ import { ChatService } from './services/chat.service';
 import { ConversationService } from './services/conversation.service';
 import { PendingSweeper } from './services/pending-sweeper';
 import { TokenVerifier } from './services/token-verifier';
+import { BudgetService } from './services/budget.service';
+import { TokenCounter } from './services/token-counter';
+import { ResilientLlmClient, type ResilienceEvents } from './services/model-router';
+import { RedisBudgetStore } from './adapters/redis/redis-budget-store';
+import { MemoryBudgetStore } from './adapters/memory/memory-budget-store';
 
 /** Replaceable parts, for tests and the dev launcher; anything not given is built from config. */
 export interface AppOverrides {
@@ -58,7 +63,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const log = overrides.log ?? createLogger({ level: config.logLevel, pretty: !config.isProduction });
   const store = overrides.store ?? (await createStore(config, log));
   const redis = config.redis.url ? await createRedis(config, log) : null;
-  const llm = overrides.llm ?? createLlm(config);
+  const ownLlm = overrides.llm ? null : createLlm(config, log);
+  const llm = overrides.llm ?? ownLlm!;
   const limits = { ...config.chat, models: config.openai.models, defaultModel: config.openai.defaultModel };
   const conversations = new ConversationService({
     store,
@@ -66,23 +72,30 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     pages: { defaultSize: config.chat.pageSizeDefault, maxSize: config.chat.pageSizeMax },
   });
   const limitsService = createRateLimits(config, redis, log);
+  const budget = createBudget(config, redis, log);
   const chat = new ChatService({
-    store, llm, log, limits: limitsService,
-    options: { ...limits, maxCompletionTokens: config.openai.maxCompletionTokens },
+    store, llm, log, limits: limitsService, budget, tokens: new TokenCounter(),
+    options: { ...limits, ...config.resilience, maxCompletionTokens: config.openai.maxCompletionTokens },
   });
   const tokens = new TokenVerifier({ secret: config.auth.jwtSecret, jwksUrl: config.auth.jwksUrl, issuer: config.auth.issuer, audience: config.auth.audience, tiers: config.auth.tiers });
   const httpServer = createServer();
   const apollo = createApollo(config, log, httpServer, overrides.sandboxHeaders);
   await apollo.start();
   const readiness = new ReadinessProbe(readinessChecks(store, redis));
-  httpServer.on('request', createHttpApp({ apollo, readiness, log, trustProxy: config.limits.trustProxy, context: contextFactory({ tokens, limits: limitsService, conversations, chat, log }) }));
+  httpServer.on('request', createHttpApp({ apollo, readiness, log, trustProxy: config.limits.trustProxy, context: contextFactory({ tokens, limits: limitsService, conversations, chat, budget, log }) }));
   const sweeper = new PendingSweeper(store, log, config.chat.pendingStaleMs);
   sweeper.start();
   let stopping: Promise<void> | null = null;
   return {
     httpServer, store, log,
     listen: (port = config.http.port, host = config.http.host) => listen(httpServer, port, host),
-    stop: () => (stopping ??= shutdown(apollo, sweeper, overrides.store ? null : store, redis, log)),
+    stop: () =>
+      (stopping ??= shutdown(apollo, log, [
+        async () => sweeper.stop(),
+        async () => ownLlm?.close(),
+        async () => (overrides.store ? undefined : store.close()),
+        async () => closeRedis(redis),
+      ])),
   };
 }
 
@@ -145,15 +158,53 @@ function createRateLimits(config: Config, redis: Redis | null, log: Logger): Rat
   });
 }
 
-function createLlm(config: Config): LlmClient {
-  if (!config.openai.apiKey) {
+/** The resilient client over every configured upstream: primary provider, then LLM_FALLBACKS. */
+function createLlm(config: Config, log: Logger): ResilientLlmClient {
+  const { openai, resilience } = config;
+  if (openai.apiKeys.length === 0) {
     throw new Error('OPENAI_API_KEY is not set (npm run dev starts a local fake model when it is unset)');
   }
-  return new OpenAiLlmClient({
-    apiKey: config.openai.apiKey,
-    baseUrl: config.openai.baseUrl,
-    timeoutMs: config.openai.timeoutMs,
-    maxRetries: config.openai.maxRetries,
+  const primary = { provider: 'openai', baseUrl: openai.baseUrl, model: openai.defaultModel, apiKeys: openai.apiKeys };
+  const fallbacks = openai.fallbacks.map((target) => ({
+    provider: target.provider ?? (target.baseUrl ? new URL(target.baseUrl).host : 'openai'),
+    baseUrl: target.baseUrl ?? openai.baseUrl,
+    model: target.model,
+    apiKeys: target.apiKeys ?? openai.apiKeys,
+  }));
+  return new ResilientLlmClient({
+    targets: [primary, ...fallbacks],
+    createClient: (settings) => new OpenAiLlmClient({ ...settings, maxRetries: openai.maxRetries }),
+    breaker: resilience.breaker,
+    retry: resilience.retry,
+    keyCooldownMs: resilience.keyCooldownMs,
+    maxInFlight: resilience.maxInFlight,
+    maxQueue: resilience.maxQueue,
+    queueTimeoutMs: resilience.queueTimeoutMs,
+    events: resilienceLog(log),
+  });
+}
+
+function resilienceLog(log: Logger): ResilienceEvents {
+  return {
+    onBreakerState: (upstream, state) => log.warn('circuit breaker changed state', { upstream, state }),
+    onFallback: (event) => log.warn('model fallback taken', { ...event }),
+    onKeyCooldown: (event) => log.warn('api key cooling down', { ...event }),
+    onQuotaExhausted: (event) => log.error('model provider quota exhausted', { ...event }),
+    onQueueRejected: (event) => log.warn('upstream queue full: request refused', { ...event }),
+    onExhausted: (failures) => log.error('every model upstream failed', { failures }),
+  };
+}
+
+function createBudget(config: Config, redis: Redis | null, log: Logger): BudgetService {
+  const fallback = new MemoryBudgetStore();
+  return new BudgetService({
+    store: redis ? new RedisBudgetStore(redis, { prefix: `${config.redis.keyPrefix}budget:` }) : fallback,
+    fallback,
+    tiers: config.limits.tiers,
+    prices: config.budget.prices,
+    reservationTtlMs: config.budget.reservationTtlMs,
+    storeTimeoutMs: config.redis.commandTimeoutMs,
+    log,
   });
 }
 
@@ -176,11 +227,16 @@ function listen(httpServer: Server, port: number, host: string): Promise<string>
 }
 
 /** Closes only what this app opened: a store handed in belongs to the caller. */
-async function shutdown(apollo: ApolloServer<GraphQLContext>, sweeper: PendingSweeper, ownStore: ChatStore | null, redis: Redis | null, log: Logger): Promise<void> {
-  sweeper.stop();
+/** Drains HTTP first, then closes only what this app opened (a store handed in is the caller's). */
+async function shutdown(apollo: ApolloServer<GraphQLContext>, log: Logger, closers: Array<() => Promise<unknown>>): Promise<void> {
   await apollo.stop();
-  await ownStore?.close();
+  for (const close of closers) {
+    await close().catch((error: unknown) => log.warn('error while closing', { err: error }));
+  }
+  log.info('parley stopped');
+}
+
+async function closeRedis(redis: Redis | null): Promise<void> {
   if (redis?.status === 'ready') await redis.quit().catch(() => redis.disconnect());
   else redis?.disconnect();
-  log.info('parley stopped');
 }

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { Logger } from '../observability/logger';
+import type { BudgetService } from '../services/budget.service';
 import type { ChatService } from '../services/chat.service';
 import type { ConversationService } from '../services/conversation.service';
 import type { RateLimitService } from '../services/rate-limit.service';
@@ -16,6 +17,7 @@ export interface GraphQLContext {
   viewerId: string | null;
   conversations: ConversationService;
   chat: ChatService;
+  budget: BudgetService;
   log: Logger;
 }
 
@@ -24,6 +26,7 @@ export interface ContextDeps {
   limits: RateLimitService;
   conversations: ConversationService;
   chat: ChatService;
+  budget: BudgetService;
   log: Logger;
 }
 
@@ -70,6 +73,7 @@ export function contextFactory(deps: ContextDeps) {
       },
       conversations: deps.conversations,
       chat: deps.chat,
+      budget: deps.budget,
       log: deps.log.child({ requestId }),
     };
   };

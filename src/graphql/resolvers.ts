@@ -8,6 +8,7 @@ export const resolvers: Resolvers = {
     me: (_, __, ctx) => ctx.viewer(),
     conversation: (_, { id }, ctx) => ctx.conversations.get(ctx.viewer(), id),
     conversations: (_, args, ctx) => ctx.conversations.list(ctx.viewer(), args),
+    usage: (_, __, ctx) => ctx.budget.usage(ctx.viewer()),
   },
   Mutation: {
     createConversation: (_, { input }, ctx) => ctx.conversations.create(ctx.viewer(), input),

@@ -75,6 +75,21 @@ export interface FinishExchange {
   model: string;
   usage: TokenUsage | null;
   error: string | null;
+  /** Cost of `usage` in micro-USD, added to the user's usage ledger with the reply. */
+  costMicroUsd: number;
+}
+
+/** One user's charged usage on one UTC day, written in the same transaction as each reply. */
+export interface UsageLedgerEntry {
+  userId: string;
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  costMicroUsd: number;
+  /** Charged replies counted in this entry. */
+  replies: number;
 }
 
 export interface ConversationKey {
@@ -117,10 +132,13 @@ export interface ChatStore {
   beginExchange(input: NewExchange): Promise<BeginExchangeResult>;
   findExchange(userId: string, conversationId: string, clientMessageId: string): Promise<Exchange | null>;
   /**
-   * Settles a PENDING reply and the conversation's counters in one transaction. Returns null,
-   * writing nothing, when the reply is no longer PENDING or the conversation is gone.
+   * Settles a PENDING reply, the conversation's counters and (when the reply has usage) the
+   * user's usage ledger for the day, in one transaction. Returns null, writing nothing, when
+   * the reply is no longer PENDING or the conversation is gone.
    */
   finishExchange(input: FinishExchange): Promise<MessageRecord | null>;
+  /** Ledger entries for the user, days from..to inclusive (YYYY-MM-DD), oldest first. */
+  listUsage(userId: string, fromDay: string, toDay: string): Promise<UsageLedgerEntry[]>;
   /** Marks replies PENDING since before `olderThan` as FAILED (their generator died). */
   failStalePending(olderThan: Date, error: string): Promise<number>;
   ping(): Promise<void>;

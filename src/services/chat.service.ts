@@ -1,13 +1,17 @@
-import { LlmError, NotFoundError, RateLimitedError, UpstreamUnavailableError } from '../errors';
+import { NotFoundError, RateLimitedError, ServiceUnavailableError, UpstreamUnavailableError, type AppError } from '../errors';
 import type { ChatStore, ConversationRecord, Exchange, MessageRecord, TokenUsage } from '../ports/chat-store';
-import type { ChatTurn, Completion, LlmClient } from '../ports/llm-client';
+import type { ChatTurn, LlmClient } from '../ports/llm-client';
 import type { Logger } from '../observability/logger';
+import { BudgetHold } from './budget-hold';
+import type { BudgetService } from './budget.service';
 import { validateClientMessageId, validateContent, type InputLimits, type SendMessageInput } from './chat-input';
 import { ExchangeWaiter } from './exchange-waiter';
 import type { GenerationSlot, RateLimitService } from './rate-limit.service';
+import { FAILED_REPLY, failureOutcome, replyFields, type DegradePolicy, type ReplyOutcome } from './reply-outcome';
+import type { TokenCounter } from './token-counter';
 import type { Viewer } from './viewer';
 
-export interface ChatServiceOptions extends InputLimits {
+export interface ChatServiceOptions extends InputLimits, DegradePolicy {
   contextMessages: number;
   maxCompletionTokens: number;
   dedupeWaitMs: number;
@@ -17,6 +21,8 @@ export interface ChatServiceDeps {
   store: ChatStore;
   llm: LlmClient;
   limits: RateLimitService;
+  budget: BudgetService;
+  tokens: TokenCounter;
   log: Logger;
   options: ChatServiceOptions;
 }
@@ -33,10 +39,13 @@ interface SendRequest {
   clientMessageId: string | null;
 }
 
-type ModelOutcome = { ok: true; completion: Completion } | { ok: false; reason: string };
+interface Generated {
+  exchange: Exchange;
+  /** Set when this call's answer is an error other than the stored reply implies. */
+  failure: AppError | null;
+}
 
 const NO_USAGE: TokenUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
-const FAILED_REPLY = 'The model provider is unavailable; your message was saved. Please try again.';
 
 /** sendMessage, as the named steps of DESIGN.md. */
 export class ChatService {
@@ -59,6 +68,21 @@ export class ChatService {
     }
   }
 
+  private validate(input: SendMessageInput): SendRequest {
+    return {
+      conversationId: input.conversationId,
+      content: validateContent(input.content, this.deps.options),
+      clientMessageId: validateClientMessageId(input.clientMessageId),
+    };
+  }
+
+  /** Step 1: a clientMessageId seen before answers with the stored result, calling no model. */
+  private async dedupe(viewer: Viewer, request: SendRequest): Promise<SendMessagePayload | null> {
+    if (!request.clientMessageId) return null;
+    const existing = await this.deps.store.findExchange(viewer.id, request.conversationId, request.clientMessageId);
+    return existing ? this.settled(viewer, existing, request) : null;
+  }
+
   /**
    * Step 2: per-user rate and in-flight limits. A refused call whose clientMessageId was
    * meanwhile stored by a concurrent twin gets that result instead of the refusal.
@@ -77,28 +101,22 @@ export class ChatService {
   /** Steps 3-10, inside the caller's generation slot. */
   private async accepted(viewer: Viewer, request: SendRequest): Promise<SendMessagePayload> {
     const conversation = await this.loadConversation(viewer, request.conversationId);
-    const context = await this.loadContext(viewer, conversation);
-    const begun = await this.deps.store.beginExchange({ userId: viewer.id, ...request, model: conversation.model });
-    if (begun.kind === 'not_found') throw new NotFoundError('Conversation not found');
-    if (begun.kind === 'duplicate') return this.settled(viewer, begun.exchange, request);
-    const settled = this.generate(viewer, conversation, context, request, begun.exchange);
-    if (request.clientMessageId) this.waiter.track(request.conversationId, request.clientMessageId, settled);
-    return this.toPayload(await settled);
-  }
-
-  private validate(input: SendMessageInput): SendRequest {
-    return {
-      conversationId: input.conversationId,
-      content: validateContent(input.content, this.deps.options),
-      clientMessageId: validateClientMessageId(input.clientMessageId),
-    };
-  }
-
-  /** Step 1: a clientMessageId seen before answers with the stored result, calling no model. */
-  private async dedupe(viewer: Viewer, request: SendRequest): Promise<SendMessagePayload | null> {
-    if (!request.clientMessageId) return null;
-    const existing = await this.deps.store.findExchange(viewer.id, request.conversationId, request.clientMessageId);
-    return existing ? this.settled(viewer, existing, request) : null;
+    const messages = [...(await this.loadContext(viewer, conversation)), { role: 'user' as const, content: request.content }];
+    const hold = await this.reserve(viewer, conversation.model, messages);
+    try {
+      const begun = await this.deps.store.beginExchange({ userId: viewer.id, ...request, model: conversation.model });
+      if (begun.kind === 'not_found') throw new NotFoundError('Conversation not found');
+      if (begun.kind === 'duplicate') return await this.settled(viewer, begun.exchange, request);
+      const generation = this.generate(viewer, conversation, messages, begun.exchange, hold);
+      if (request.clientMessageId) {
+        this.waiter.track(request.conversationId, request.clientMessageId, generation.then((result) => result.exchange));
+      }
+      const { exchange, failure } = await generation;
+      if (failure) throw failure;
+      return this.toPayload(exchange);
+    } finally {
+      await hold.release();
+    }
   }
 
   private async settled(viewer: Viewer, exchange: Exchange, request: SendRequest): Promise<SendMessagePayload> {
@@ -125,41 +143,54 @@ export class ChatService {
     return conversation.systemPrompt ? [{ role: 'system', content: conversation.systemPrompt }, ...turns] : turns;
   }
 
-  /** Steps 7-8: call the model, then settle the PENDING reply whatever happened. */
+  /** Step 5: hold the worst case (counted prompt + max completion) before anything is stored. */
+  private async reserve(viewer: Viewer, model: string, messages: ChatTurn[]): Promise<BudgetHold> {
+    const reservation = await this.deps.budget.reserve(viewer, {
+      model,
+      promptTokens: this.deps.tokens.countChat(model, messages),
+      maxCompletionTokens: this.deps.options.maxCompletionTokens,
+    });
+    return new BudgetHold(this.deps.budget, reservation);
+  }
+
+  /** Steps 7-9: call the model, store the reply with its usage, then charge only what was used. */
   private async generate(
     viewer: Viewer,
     conversation: ConversationRecord,
-    context: ChatTurn[],
-    request: SendRequest,
+    messages: ChatTurn[],
     exchange: Exchange,
-  ): Promise<Exchange> {
-    const outcome = await this.callModel(conversation, [...context, { role: 'user', content: request.content }]);
+    hold: BudgetHold,
+  ): Promise<Generated> {
+    const outcome = await this.callModel(conversation, messages);
+    const charged = outcome.kind === 'complete' ? outcome.completion : null;
     const reply = await this.deps.store.finishExchange({
       userId: viewer.id,
       conversationId: conversation.id,
       assistantMessageId: exchange.assistantMessage.id,
-      status: outcome.ok ? 'COMPLETE' : 'FAILED',
-      content: outcome.ok ? outcome.completion.content : '',
-      model: outcome.ok ? outcome.completion.model : conversation.model,
-      usage: outcome.ok ? outcome.completion.usage : null,
-      error: outcome.ok ? null : outcome.reason,
+      ...replyFields(outcome, conversation.model),
+      costMicroUsd: charged ? this.deps.budget.cost(charged.model, charged.usage) : 0,
     });
     if (!reply) throw new NotFoundError('Conversation not found');
-    return { userMessage: exchange.userMessage, assistantMessage: reply };
+    if (charged) await hold.settle(charged.usage, charged.model);
+    const busy = outcome.kind === 'failed' && outcome.busy;
+    return {
+      exchange: { userMessage: exchange.userMessage, assistantMessage: reply },
+      failure: busy ? new ServiceUnavailableError(outcome.reason, { userMessageId: exchange.userMessage.id, assistantMessageId: reply.id }) : null,
+    };
   }
 
-  private async callModel(conversation: ConversationRecord, messages: ChatTurn[]): Promise<ModelOutcome> {
+  private async callModel(conversation: ConversationRecord, messages: ChatTurn[]): Promise<ReplyOutcome> {
     try {
       const completion = await this.deps.llm.complete({
         model: conversation.model,
         messages,
         maxTokens: this.deps.options.maxCompletionTokens,
       });
-      return { ok: true, completion };
+      return { kind: 'complete', completion };
     } catch (error: unknown) {
-      const kind = error instanceof LlmError ? error.kind : 'unexpected';
-      this.deps.log.warn('model call failed', { conversationId: conversation.id, model: conversation.model, kind, err: error });
-      return { ok: false, reason: kind === 'bad_request' ? 'The model refused the request.' : FAILED_REPLY };
+      const outcome = failureOutcome(error, this.deps.options);
+      this.deps.log.warn('model call failed', { conversationId: conversation.id, model: conversation.model, outcome: outcome.kind, err: error });
+      return outcome;
     }
   }
 

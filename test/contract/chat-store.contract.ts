@@ -46,7 +46,7 @@ export function defineChatStoreContract(name: string, open: () => Promise<StoreH
     const finish = (conv: ConversationRecord, assistantMessageId: string, content = 'hi!') =>
       store.finishExchange({
         userId: conv.userId, conversationId: conv.id, assistantMessageId, status: 'COMPLETE',
-        content, model: conv.model, usage: USAGE, error: null,
+        content, model: conv.model, usage: USAGE, error: null, costMicroUsd: 30,
       });
     const allMessages = (conv: ConversationRecord) =>
       store.listMessages(conv.userId, conv.id, { limit: 1000, direction: 'asc' });
@@ -198,7 +198,7 @@ export function defineChatStoreContract(name: string, open: () => Promise<StoreH
         const { assistantMessage } = await created(conv);
         const failed = await store.finishExchange({
           userId: ALICE, conversationId: conv.id, assistantMessageId: assistantMessage.id, status: 'FAILED',
-          content: '', model: conv.model, usage: null, error: 'model unavailable',
+          content: '', model: conv.model, usage: null, error: 'model unavailable', costMicroUsd: 0,
         });
         expect(failed).toMatchObject({ status: 'FAILED', error: 'model unavailable' });
         expect((await store.getConversation(ALICE, conv.id))?.usage.totalTokens).toBe(0);
@@ -219,6 +219,34 @@ export function defineChatStoreContract(name: string, open: () => Promise<StoreH
         const { assistantMessage } = await created(conv);
         expect(await finish({ ...conv, userId: BOB }, assistantMessage.id)).toBeNull();
         expect((await allMessages(conv))[1]?.status).toBe('PENDING');
+      });
+
+      it('charges each usage-bearing reply to the usage ledger of its UTC day, in the same write', async () => {
+        const conv = await conversation();
+        const today = new Date().toISOString().slice(0, 10);
+        for (let index = 0; index < 2; index += 1) {
+          const { assistantMessage } = await created(conv);
+          await finish(conv, assistantMessage.id);
+        }
+        const { assistantMessage: failedReply } = await created(conv);
+        await store.finishExchange({
+          userId: ALICE, conversationId: conv.id, assistantMessageId: failedReply.id, status: 'FAILED',
+          content: '', model: conv.model, usage: null, error: 'down', costMicroUsd: 0,
+        });
+        expect(await store.listUsage(ALICE, today, today)).toEqual([
+          { userId: ALICE, day: today, promptTokens: 24, completionTokens: 16, totalTokens: 40, costMicroUsd: 60, replies: 2 },
+        ]);
+        expect(await store.listUsage(BOB, today, today)).toEqual([]);
+        expect(await store.listUsage(ALICE, '2000-01-01', '2000-12-31')).toEqual([]);
+      });
+
+      it('a refused finish (reply gone) charges nothing to the ledger', async () => {
+        const conv = await conversation();
+        const { assistantMessage } = await created(conv);
+        await store.deleteConversation(ALICE, conv.id);
+        await finish(conv, assistantMessage.id);
+        const today = new Date().toISOString().slice(0, 10);
+        expect(await store.listUsage(ALICE, today, today)).toEqual([]);
       });
 
       it('stale PENDING replies are failed by the sweep, fresh ones are kept', async () => {

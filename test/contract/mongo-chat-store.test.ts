@@ -23,6 +23,7 @@ if (mongo.kind === 'skipped') {
       reset: async () => {
         await connection.collection('conversations').deleteMany({});
         await connection.collection('messages').deleteMany({});
+        await connection.collection('usage_ledger').deleteMany({});
       },
       close: async () => {
         await connection.dropDatabase();

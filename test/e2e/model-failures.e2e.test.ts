@@ -4,13 +4,15 @@ import { CREATE, SEND } from '../helpers/operations';
 
 interface Sent { sendMessage: { assistantMessage: { content: string; status: string } } }
 
-describe('when the model fails', () => {
+describe('when the model fails (DEGRADED_MODE=error, no retries)', () => {
   let t: TestApp;
   let token: string;
   let conversationId: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { OPENAI_TIMEOUT_MS: '400' } });
+    t = await startTestApp({
+      env: { OPENAI_TIMEOUT_MS: '400', BREAKER_TIMEOUT_MS: '400', RETRY_MAX_ATTEMPTS: '1', DEGRADED_MODE: 'error', BREAKER_VOLUME_THRESHOLD: '1000' },
+    });
     token = await t.token('alice');
   });
   afterAll(async () => t.stop());

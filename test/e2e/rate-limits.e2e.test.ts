@@ -72,7 +72,9 @@ describe('limits across instances', () => {
 describe('in-flight generations', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ env: { TIER_LIMITS: limits({ sendPerMinute: 100, maxConcurrentGenerations: 2 }) } });
+    t = await startTestApp({
+      env: { TIER_LIMITS: limits({ sendPerMinute: 100, maxConcurrentGenerations: 2 }), RETRY_MAX_ATTEMPTS: '1', DEGRADED_MODE: 'error', BREAKER_TIMEOUT_MS: '500' },
+    });
   });
   afterAll(async () => t.stop());
   beforeEach(() => t.fake.reset());

@@ -41,6 +41,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     OPENAI_BASE_URL: fake.url,
     OPENAI_MAX_RETRIES: '0',
     OPENAI_TIMEOUT_MS: '2000',
+    BREAKER_TIMEOUT_MS: '2000',
+    RETRY_BASE_DELAY_MS: '10',
+    RETRY_MAX_DELAY_MS: '50',
     // Each app its own keys, so parallel test files never share limits or budgets.
     REDIS_KEY_PREFIX: `parley-test:${randomUUID()}:`,
     // Limits out of the way unless a test is about them.

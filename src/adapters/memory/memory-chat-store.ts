@@ -9,6 +9,7 @@ import type {
   MessageRecord,
   NewConversation,
   NewExchange,
+  UsageLedgerEntry,
 } from '../../ports/chat-store';
 import { newObjectId } from './object-id';
 import { compareConversations, isAfterKey } from './ordering';
@@ -22,6 +23,7 @@ import { compareConversations, isAfterKey } from './ordering';
 export class MemoryChatStore implements ChatStore {
   private readonly conversations = new Map<string, ConversationRecord>();
   private readonly messages = new Map<string, MessageRecord[]>();
+  private readonly ledger = new Map<string, UsageLedgerEntry>();
   private closed = false;
 
   async createConversation(input: NewConversation): Promise<ConversationRecord> {
@@ -141,7 +143,30 @@ export class MemoryChatStore implements ChatStore {
       version: conversation.version + 1,
       updatedAt: now,
     });
+    if (input.usage) this.charge(input.userId, now, input.usage, input.costMicroUsd);
     return structuredClone(reply);
+  }
+
+  async listUsage(userId: string, fromDay: string, toDay: string): Promise<UsageLedgerEntry[]> {
+    this.assertOpen();
+    return [...this.ledger.values()]
+      .filter((entry) => entry.userId === userId && entry.day >= fromDay && entry.day <= toDay)
+      .sort((a, b) => a.day.localeCompare(b.day))
+      .map((entry) => ({ ...entry }));
+  }
+
+  private charge(userId: string, at: Date, usage: NonNullable<FinishExchange['usage']>, costMicroUsd: number): void {
+    const day = at.toISOString().slice(0, 10);
+    const key = `${userId}\u0000${day}`;
+    const entry = this.ledger.get(key) ?? { userId, day, promptTokens: 0, completionTokens: 0, totalTokens: 0, costMicroUsd: 0, replies: 0 };
+    this.ledger.set(key, {
+      ...entry,
+      promptTokens: entry.promptTokens + usage.promptTokens,
+      completionTokens: entry.completionTokens + usage.completionTokens,
+      totalTokens: entry.totalTokens + usage.totalTokens,
+      costMicroUsd: entry.costMicroUsd + costMicroUsd,
+      replies: entry.replies + 1,
+    });
   }
 
   async failStalePending(olderThan: Date, error: string): Promise<number> {

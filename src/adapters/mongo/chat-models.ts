@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import type { MessageRole, MessageStatus, TokenUsage } from '../../ports/chat-store';
+import type { MessageRole, MessageStatus, TokenUsage, UsageLedgerEntry } from '../../ports/chat-store';
 
 export interface ConversationDoc {
   _id: Types.ObjectId;
@@ -86,14 +86,31 @@ messageSchema.index(
 // The sweep of replies whose generator died.
 messageSchema.index({ createdAt: 1 }, { partialFilterExpression: { status: 'PENDING' } });
 
+const ledgerSchema = new Schema<UsageLedgerEntry>(
+  {
+    userId: { type: String, required: true },
+    day: { type: String, required: true },
+    promptTokens: { type: Number, required: true, default: 0 },
+    completionTokens: { type: Number, required: true, default: 0 },
+    totalTokens: { type: Number, required: true, default: 0 },
+    costMicroUsd: { type: Number, required: true, default: 0 },
+    replies: { type: Number, required: true, default: 0 },
+  },
+  { collection: 'usage_ledger', versionKey: false, bufferTimeoutMS: 5_000 },
+);
+// One entry per user per UTC day (upserted with each reply); also serves range reads by day.
+ledgerSchema.index({ userId: 1, day: 1 }, { unique: true });
+
 export interface ChatModels {
   conversations: Model<ConversationDoc>;
   messages: Model<MessageDoc>;
+  ledger: Model<UsageLedgerEntry>;
 }
 
 export function chatModels(connection: Connection): ChatModels {
   return {
     conversations: connection.model<ConversationDoc>('Conversation', conversationSchema),
     messages: connection.model<MessageDoc>('Message', messageSchema),
+    ledger: connection.model<UsageLedgerEntry>('UsageLedger', ledgerSchema),
   };
 }

@@ -10,6 +10,7 @@ import type {
   MessageRecord,
   NewConversation,
   NewExchange,
+  UsageLedgerEntry,
 } from '../../ports/chat-store';
 import { chatModels, type ChatModels, type MessageDoc } from './chat-models';
 import { CONVERSATION_FIELDS, toConversation, toMessage } from './chat-records';
@@ -45,6 +46,7 @@ export class MongoChatStore implements ChatStore {
   async init(): Promise<void> {
     await this.models.conversations.createIndexes();
     await this.models.messages.createIndexes();
+    await this.models.ledger.createIndexes();
   }
 
   async createConversation(input: NewConversation): Promise<ConversationRecord> {
@@ -156,8 +158,32 @@ export class MongoChatStore implements ChatStore {
         { session },
       );
       if (matchedCount === 0) throw new Rollback();
+      if (input.usage) await this.charge(input.userId, reply.updatedAt, input.usage, input.costMicroUsd, session);
       return toMessage(reply);
     }, null);
+  }
+
+  async listUsage(userId: string, fromDay: string, toDay: string): Promise<UsageLedgerEntry[]> {
+    const docs = await this.models.ledger
+      .find({ userId, day: { $gte: fromDay, $lte: toDay } }, { _id: 0 })
+      .sort({ day: 1 })
+      .lean<UsageLedgerEntry[]>();
+    return docs.map(({ userId: owner, day, promptTokens, completionTokens, totalTokens, costMicroUsd, replies }) => ({
+      userId: owner, day, promptTokens, completionTokens, totalTokens, costMicroUsd, replies,
+    }));
+  }
+
+  private async charge(userId: string, at: Date, usage: NonNullable<FinishExchange['usage']>, costMicroUsd: number, session: ClientSession): Promise<void> {
+    await this.models.ledger.updateOne(
+      { userId, day: at.toISOString().slice(0, 10) },
+      {
+        $inc: {
+          promptTokens: usage.promptTokens, completionTokens: usage.completionTokens,
+          totalTokens: usage.totalTokens, costMicroUsd, replies: 1,
+        },
+      },
+      { upsert: true, session },
+    );
   }
 
   async failStalePending(olderThan: Date, error: string): Promise<number> {

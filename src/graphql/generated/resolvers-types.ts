@@ -161,6 +161,8 @@ export type Query = {
   conversations: ConversationConnection;
   /** The authenticated caller. */
   me: Viewer;
+  /** The caller's token budget for the current UTC day and month. */
+  usage: Usage;
 };
 
 
@@ -193,6 +195,26 @@ export type TokenUsage = {
   completionTokens: Scalars['Int']['output'];
   promptTokens: Scalars['Int']['output'];
   totalTokens: Scalars['Int']['output'];
+};
+
+export type Usage = {
+  __typename?: 'Usage';
+  day: UsagePeriod;
+  month: UsagePeriod;
+};
+
+/** Limits come from the caller's tier; null limit and remaining mean unlimited. */
+export type UsagePeriod = {
+  __typename?: 'UsagePeriod';
+  limitTokens?: Maybe<Scalars['Int']['output']>;
+  limitUsd?: Maybe<Scalars['Float']['output']>;
+  /** What can still be spent; replies being generated are already held back. */
+  remainingTokens?: Maybe<Scalars['Int']['output']>;
+  remainingUsd?: Maybe<Scalars['Float']['output']>;
+  /** When this period's budget starts afresh. */
+  resetsAt: Scalars['DateTime']['output'];
+  usedTokens: Scalars['Int']['output'];
+  usedUsd: Scalars['Float']['output'];
 };
 
 export type Viewer = {
@@ -281,6 +303,7 @@ export type ResolversTypes = {
   CreateConversationInput: CreateConversationInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeleteConversationPayload: ResolverTypeWrapper<DeleteConversationPayload>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Message: ResolverTypeWrapper<MessageModel>;
@@ -295,6 +318,8 @@ export type ResolversTypes = {
   SendMessagePayload: ResolverTypeWrapper<Omit<SendMessagePayload, 'assistantMessage' | 'userMessage'> & { assistantMessage: ResolversTypes['Message'], userMessage: ResolversTypes['Message'] }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   TokenUsage: ResolverTypeWrapper<TokenUsage>;
+  Usage: ResolverTypeWrapper<Usage>;
+  UsagePeriod: ResolverTypeWrapper<UsagePeriod>;
   Viewer: ResolverTypeWrapper<ViewerModel>;
 };
 
@@ -307,6 +332,7 @@ export type ResolversParentTypes = {
   CreateConversationInput: CreateConversationInput;
   DateTime: Scalars['DateTime']['output'];
   DeleteConversationPayload: DeleteConversationPayload;
+  Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Message: MessageModel;
@@ -319,6 +345,8 @@ export type ResolversParentTypes = {
   SendMessagePayload: Omit<SendMessagePayload, 'assistantMessage' | 'userMessage'> & { assistantMessage: ResolversParentTypes['Message'], userMessage: ResolversParentTypes['Message'] };
   String: Scalars['String']['output'];
   TokenUsage: TokenUsage;
+  Usage: Usage;
+  UsagePeriod: UsagePeriod;
   Viewer: ViewerModel;
 };
 
@@ -394,6 +422,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   conversation?: Resolver<Maybe<ResolversTypes['Conversation']>, ParentType, ContextType, RequireFields<QueryConversationArgs, 'id'>>;
   conversations?: Resolver<ResolversTypes['ConversationConnection'], ParentType, ContextType, Partial<QueryConversationsArgs>>;
   me?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
+  usage?: Resolver<ResolversTypes['Usage'], ParentType, ContextType>;
 };
 
 export type SendMessagePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SendMessagePayload'] = ResolversParentTypes['SendMessagePayload']> = {
@@ -406,6 +435,21 @@ export type TokenUsageResolvers<ContextType = GraphQLContext, ParentType extends
   completionTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   promptTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   totalTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type UsageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Usage'] = ResolversParentTypes['Usage']> = {
+  day?: Resolver<ResolversTypes['UsagePeriod'], ParentType, ContextType>;
+  month?: Resolver<ResolversTypes['UsagePeriod'], ParentType, ContextType>;
+};
+
+export type UsagePeriodResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UsagePeriod'] = ResolversParentTypes['UsagePeriod']> = {
+  limitTokens?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  limitUsd?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  remainingTokens?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  remainingUsd?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  resetsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  usedTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  usedUsd?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
 export type ViewerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
@@ -427,6 +471,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Query?: QueryResolvers<ContextType>;
   SendMessagePayload?: SendMessagePayloadResolvers<ContextType>;
   TokenUsage?: TokenUsageResolvers<ContextType>;
+  Usage?: UsageResolvers<ContextType>;
+  UsagePeriod?: UsagePeriodResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 };
 

@@ -1,0 +1,24 @@
+import type { TokenUsage } from '../ports/chat-store';
+import type { BudgetService, Reservation } from './budget.service';
+
+/** One reservation, settled or released exactly once whatever path the request takes. */
+export class BudgetHold {
+  private done = false;
+
+  constructor(
+    private readonly budget: BudgetService,
+    private readonly reservation: Reservation,
+  ) {}
+
+  async settle(usage: TokenUsage, model: string): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.budget.settle(this.reservation, usage, model);
+  }
+
+  async release(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.budget.release(this.reservation);
+  }
+}

@@ -1,0 +1,47 @@
+import { LlmError } from '../errors';
+import type { FinishExchange } from '../ports/chat-store';
+import type { Completion } from '../ports/llm-client';
+import { UpstreamBusyError } from './model-router';
+
+export interface DegradePolicy {
+  /** 'reply': a stored DEGRADED canned reply; 'error': a FAILED reply and UPSTREAM_UNAVAILABLE. */
+  degradedMode: 'reply' | 'error';
+  degradedReply: string;
+}
+
+/** What the model step produced; decides the stored reply, the charge and the answer. */
+export type ReplyOutcome =
+  | { kind: 'complete'; completion: Completion }
+  | { kind: 'degraded'; text: string }
+  | { kind: 'failed'; reason: string; busy: boolean };
+
+export const FAILED_REPLY = 'The model provider is unavailable; your message was saved. Please try again.';
+const REFUSED_REPLY = 'The model refused the request.';
+const BUSY_REPLY = 'Too many replies are being generated right now; your message was saved. Please try again shortly.';
+
+/** Maps a failed model call to an outcome. Input errors fail; provider trouble degrades if allowed. */
+export function failureOutcome(error: unknown, policy: DegradePolicy): ReplyOutcome {
+  if (error instanceof UpstreamBusyError) return { kind: 'failed', reason: BUSY_REPLY, busy: true };
+  if (error instanceof LlmError && error.kind === 'bad_request') return { kind: 'failed', reason: REFUSED_REPLY, busy: false };
+  if (policy.degradedMode === 'reply') return { kind: 'degraded', text: policy.degradedReply };
+  return { kind: 'failed', reason: FAILED_REPLY, busy: false };
+}
+
+/** The stored fields of the reply for an outcome. Only a complete reply carries usage. */
+export function replyFields(
+  outcome: ReplyOutcome,
+  requestedModel: string,
+): Pick<FinishExchange, 'status' | 'content' | 'model' | 'usage' | 'error'> {
+  switch (outcome.kind) {
+    case 'complete':
+      return { status: 'COMPLETE', content: outcome.completion.content, model: outcome.completion.model, usage: outcome.completion.usage, error: null };
+    case 'degraded':
+      return { status: 'DEGRADED', content: outcome.text, model: requestedModel, usage: null, error: null };
+    case 'failed':
+      return { status: 'FAILED', content: '', model: requestedModel, usage: null, error: outcome.reason };
+    default: {
+      const unknown: never = outcome;
+      throw new Error(`unhandled outcome ${JSON.stringify(unknown)}`);
+    }
+  }
+}

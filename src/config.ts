@@ -222,9 +222,13 @@ function crossFieldProblems(env: Env): string[] {
   if (env.PAGE_SIZE_DEFAULT > env.PAGE_SIZE_MAX) {
     problems.push('PAGE_SIZE_DEFAULT: must not exceed PAGE_SIZE_MAX');
   }
-  const longestCall = Math.max(env.BREAKER_TIMEOUT_MS, env.OPENAI_TIMEOUT_MS * (env.OPENAI_MAX_RETRIES + 1));
-  if (env.PENDING_STALE_MS <= longestCall * (1 + env.LLM_FALLBACKS.length)) {
-    problems.push('PENDING_STALE_MS: must exceed the longest model call (BREAKER_TIMEOUT_MS per upstream, fallbacks included), or live replies get failed');
+  const perUpstream = Math.max(env.BREAKER_TIMEOUT_MS, env.OPENAI_TIMEOUT_MS * (env.OPENAI_MAX_RETRIES + 1));
+  const longestCall = env.UPSTREAM_QUEUE_TIMEOUT_MS + perUpstream * (1 + env.LLM_FALLBACKS.length);
+  if (env.PENDING_STALE_MS <= longestCall) {
+    problems.push(`PENDING_STALE_MS: must exceed the longest model call (${longestCall} ms: queue wait + BREAKER_TIMEOUT_MS per upstream), or live replies get failed`);
+  }
+  if (env.BUDGET_RESERVATION_TTL_MS <= longestCall) {
+    problems.push(`BUDGET_RESERVATION_TTL_MS: must exceed the longest model call (${longestCall} ms), or a slow call's hold lapses mid-call`);
   }
   for (const tier of env.TIERS) {
     if (!tierLimitsSchema.safeParse({ ...DEFAULT_TIER_LIMITS[tier], ...env.TIER_LIMITS[tier] }).success) {

@@ -42,8 +42,8 @@ export class RateLimitedError extends AppError {
 
 export class BudgetExceededError extends AppError {
   readonly code = ErrorCode.BudgetExceeded;
-  constructor(message: string, resetsAt: Date) {
-    super(message, { resetsAt: resetsAt.toISOString() });
+  constructor(message: string, resetsAt: Date, readonly period: 'day' | 'month' = 'day') {
+    super(message, { resetsAt: resetsAt.toISOString(), period });
   }
 }
 

@@ -4,6 +4,7 @@ import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { GraphQLContext } from './context';
 import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
 import type { ReadinessProbe } from './readiness';
 
 export interface HttpAppDeps {
@@ -11,6 +12,9 @@ export interface HttpAppDeps {
   context: (args: { req: Request }) => Promise<GraphQLContext>;
   readiness: ReadinessProbe;
   log: Logger;
+  metrics: Metrics;
+  /** Refreshes gauges that are read rather than counted, right before /metrics renders. */
+  onScrape: () => Promise<void>;
   /** Proxy hops to trust for the client IP (X-Forwarded-For); 0 trusts none. */
   trustProxy: number;
 }
@@ -33,6 +37,10 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use(requestId);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    await deps.onScrape();
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   app.get('/readyz', async (_req, res) => {
     const report = await deps.readiness.check();

@@ -13,10 +13,12 @@ export class ReadinessProbe {
   constructor(
     private readonly checks: ReadinessCheck[],
     private readonly timeoutMs = 2_000,
+    private readonly onResult: (name: string, up: boolean) => void = () => undefined,
   ) {}
 
   async check(): Promise<ReadinessReport> {
     const results = await Promise.all(this.checks.map((item) => this.run(item)));
+    for (const [name, status] of results) this.onResult(name, status === 'ok');
     const checks = Object.fromEntries(results);
     return { ready: results.every(([, status]) => status === 'ok'), checks };
   }

@@ -8,17 +8,20 @@ export class BudgetHold {
   constructor(
     private readonly budget: BudgetService,
     private readonly reservation: Reservation,
+    private readonly onClose: (kind: 'settled' | 'released') => void = () => undefined,
   ) {}
 
   async settle(usage: TokenUsage, model: string): Promise<void> {
     if (this.done) return;
     this.done = true;
+    this.onClose('settled');
     await this.budget.settle(this.reservation, usage, model);
   }
 
   async release(): Promise<void> {
     if (this.done) return;
     this.done = true;
+    this.onClose('released');
     await this.budget.release(this.reservation);
   }
 }

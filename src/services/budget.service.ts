@@ -107,7 +107,7 @@ export class BudgetService {
     );
     // A reserve that timed out may still land; releasing it keeps it from holding budget until it expires.
     if (via === 'fallback') this.deps.store.release(viewer.id, id).catch(() => undefined);
-    if (!result.ok) throw new BudgetExceededError(EXCEEDED_MESSAGE[result.period], resetsAt(result.period, now));
+    if (!result.ok) throw new BudgetExceededError(EXCEEDED_MESSAGE[result.period], resetsAt(result.period, now), result.period);
     return { id, userId: viewer.id, amount, periods, store: via };
   }
 

@@ -1,7 +1,8 @@
-import { NotFoundError, RateLimitedError, ServiceUnavailableError, UpstreamUnavailableError, type AppError } from '../errors';
+import { BudgetExceededError, NotFoundError, RateLimitedError, ServiceUnavailableError, UpstreamUnavailableError, type AppError } from '../errors';
 import type { ChatStore, ConversationRecord, Exchange, MessageRecord, TokenUsage } from '../ports/chat-store';
-import type { ChatTurn, LlmClient } from '../ports/llm-client';
+import type { ChatTurn, Completion, LlmClient } from '../ports/llm-client';
 import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
 import { BudgetHold } from './budget-hold';
 import type { BudgetService } from './budget.service';
 import { validateClientMessageId, validateContent, type InputLimits, type SendMessageInput } from './chat-input';
@@ -24,6 +25,7 @@ export interface ChatServiceDeps {
   budget: BudgetService;
   tokens: TokenCounter;
   log: Logger;
+  metrics: Metrics;
   options: ChatServiceOptions;
 }
 
@@ -61,9 +63,11 @@ export class ChatService {
     if (replay) return replay;
     const slot = await this.admit(viewer, request);
     if ('userMessage' in slot) return slot;
+    this.deps.metrics.generationsInFlight.inc();
     try {
       return await this.accepted(viewer, request);
     } finally {
+      this.deps.metrics.generationsInFlight.dec();
       await slot.release();
     }
   }
@@ -145,12 +149,22 @@ export class ChatService {
 
   /** Step 5: hold the worst case (counted prompt + max completion) before anything is stored. */
   private async reserve(viewer: Viewer, model: string, messages: ChatTurn[]): Promise<BudgetHold> {
-    const reservation = await this.deps.budget.reserve(viewer, {
-      model,
-      promptTokens: this.deps.tokens.countChat(model, messages),
-      maxCompletionTokens: this.deps.options.maxCompletionTokens,
-    });
-    return new BudgetHold(this.deps.budget, reservation);
+    const { metrics } = this.deps;
+    try {
+      const reservation = await this.deps.budget.reserve(viewer, {
+        model,
+        promptTokens: this.deps.tokens.countChat(model, messages),
+        maxCompletionTokens: this.deps.options.maxCompletionTokens,
+      });
+      metrics.budgetReservations.inc({ outcome: 'accepted' });
+      return new BudgetHold(this.deps.budget, reservation, (kind) => metrics.budgetSettlements.inc({ kind }));
+    } catch (error: unknown) {
+      if (error instanceof BudgetExceededError) {
+        metrics.budgetReservations.inc({ outcome: 'rejected' });
+        metrics.budgetRejections.inc({ period: error.period });
+      }
+      throw error;
+    }
   }
 
   /** Steps 7-9: call the model, store the reply with its usage, then charge only what was used. */
@@ -171,6 +185,7 @@ export class ChatService {
       costMicroUsd: charged ? this.deps.budget.cost(charged.model, charged.usage) : 0,
     });
     if (!reply) throw new NotFoundError('Conversation not found');
+    this.record(reply.status, charged);
     if (charged) await hold.settle(charged.usage, charged.model);
     const busy = outcome.kind === 'failed' && outcome.busy;
     return {
@@ -180,18 +195,29 @@ export class ChatService {
   }
 
   private async callModel(conversation: ConversationRecord, messages: ChatTurn[]): Promise<ReplyOutcome> {
+    const model = conversation.model;
+    const timer = this.deps.metrics.modelDuration.startTimer({ model });
     try {
-      const completion = await this.deps.llm.complete({
-        model: conversation.model,
-        messages,
-        maxTokens: this.deps.options.maxCompletionTokens,
-      });
+      const completion = await this.deps.llm.complete({ model, messages, maxTokens: this.deps.options.maxCompletionTokens });
+      this.deps.metrics.modelCalls.inc({ model, outcome: 'success' });
       return { kind: 'complete', completion };
     } catch (error: unknown) {
       const outcome = failureOutcome(error, this.deps.options);
-      this.deps.log.warn('model call failed', { conversationId: conversation.id, model: conversation.model, outcome: outcome.kind, err: error });
+      this.deps.metrics.modelCalls.inc({ model, outcome: outcome.kind === 'failed' && outcome.busy ? 'busy' : 'error' });
+      this.deps.log.warn('model call failed', { conversationId: conversation.id, model, outcome: outcome.kind, err: error });
       return outcome;
+    } finally {
+      timer();
     }
+  }
+
+  private record(status: string, charged: Completion | null): void {
+    const { metrics } = this.deps;
+    metrics.replies.inc({ status });
+    if (!charged) return;
+    metrics.modelTokens.inc({ model: charged.model, kind: 'prompt' }, charged.usage.promptTokens);
+    metrics.modelTokens.inc({ model: charged.model, kind: 'completion' }, charged.usage.completionTokens);
+    metrics.modelCost.inc({ model: charged.model }, this.deps.budget.cost(charged.model, charged.usage) / 1e6);
   }
 
   private toPayload(exchange: Exchange): SendMessagePayload {

@@ -15,6 +15,8 @@ export interface RateLimitServiceDeps {
   createLimiter: RateLimiterFactory;
   concurrency: ConcurrencyLimiter;
   options: RateLimitOptions;
+  /** Told the limiter's name each time a request is refused. */
+  onRefused?: (limiter: string) => void;
 }
 
 /** Held while a reply is generated; release() is safe to call more than once. */
@@ -22,9 +24,6 @@ export interface GenerationSlot {
   release(): Promise<void>;
 }
 
-const refuse = (decision: LimitDecision, message: string): void => {
-  if (!decision.allowed) throw new RateLimitedError(message, Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
-};
 
 /** Per-user, per-IP and in-flight limits. Every refusal is RATE_LIMITED with retryAfterSeconds. */
 export class RateLimitService {
@@ -49,14 +48,15 @@ export class RateLimitService {
   async checkSend(viewer: Viewer): Promise<void> {
     const limiter = this.send.get(viewer.tier);
     if (!limiter) throw new Error(`no send limit configured for tier ${viewer.tier}`);
-    refuse(await limiter.consume(viewer.id), 'Too many messages; slow down');
+    this.refuse('send', await limiter.consume(viewer.id), 'Too many messages; slow down');
   }
 
   async acquireGeneration(viewer: Viewer): Promise<GenerationSlot> {
     const max = this.deps.options.tiers[viewer.tier]?.maxConcurrentGenerations ?? 1;
     const holderId = randomUUID();
     const key = `generations:${viewer.id}`;
-    refuse(
+    this.refuse(
+      'generations',
       await this.deps.concurrency.acquire(key, holderId, max, this.deps.options.generationTtlMs),
       `At most ${max} replies can be generated at once; wait for one to finish`,
     );
@@ -66,15 +66,21 @@ export class RateLimitService {
 
   /** Requests without a token, per client IP. */
   async checkAnonymous(ip: string): Promise<void> {
-    refuse(await this.anonymous.consume(ip), 'Too many unauthenticated requests');
+    this.refuse('anonymous', await this.anonymous.consume(ip), 'Too many unauthenticated requests');
   }
 
   /** Before verifying a token: an IP with too many failed attempts is refused for a while. */
   async checkAuthAllowed(ip: string): Promise<void> {
-    refuse(await this.authFailures.peek(ip), 'Too many failed authentication attempts');
+    this.refuse('auth-failures', await this.authFailures.peek(ip), 'Too many failed authentication attempts');
   }
 
   async recordAuthFailure(ip: string): Promise<void> {
     await this.authFailures.consume(ip);
+  }
+
+  private refuse(limiter: string, decision: LimitDecision, message: string): void {
+    if (decision.allowed) return;
+    this.deps.onRefused?.(limiter);
+    throw new RateLimitedError(message, Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
   }
 }

@@ -1,4 +1,5 @@
 import type { ExecutionResult } from 'graphql';
+import { MemoryChatStore } from '../../src/adapters/memory/memory-chat-store';
 import { codes, startTestApp, type TestApp } from '../helpers/test-app';
 import { CREATE, SEND } from '../helpers/operations';
 
@@ -77,10 +78,11 @@ describe('when the model fails (DEGRADED_MODE=error, no retries)', () => {
 
 describe('when something unexpected breaks', () => {
   it('masks the error as INTERNAL_SERVER_ERROR and keeps the process serving', async () => {
-    const t = await startTestApp();
+    const store = new MemoryChatStore();
+    const t = await startTestApp({ store });
     try {
       const token = await t.token('alice');
-      jest.spyOn(t.store, 'listConversations').mockRejectedValueOnce(new Error('disk on fire at /secret/path'));
+      jest.spyOn(store, 'listConversations').mockRejectedValueOnce(new Error('disk on fire at /secret/path'));
       const broken = await t.gql(token, '{ conversations { edges { cursor } } }');
       expect(codes(broken)).toEqual(['INTERNAL_SERVER_ERROR']);
       expect(JSON.stringify(broken.errors)).not.toContain('secret');

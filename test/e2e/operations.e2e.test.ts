@@ -1,3 +1,4 @@
+import { MemoryChatStore } from '../../src/adapters/memory/memory-chat-store';
 import { captureLog, type CapturedLog } from '../helpers/captured-log';
 import { CREATE, SEND } from '../helpers/operations';
 import { codes, startTestApp, type TestApp } from '../helpers/test-app';
@@ -6,10 +7,11 @@ describe('operations: logs, bodies and shutdown', () => {
   let t: TestApp;
   let captured: CapturedLog;
   let token: string;
+  const store = new MemoryChatStore();
 
   beforeAll(async () => {
     captured = captureLog();
-    t = await startTestApp({ log: captured.log });
+    t = await startTestApp({ log: captured.log, store });
     token = await t.token('alice');
   });
   afterAll(async () => t.stop());
@@ -27,7 +29,7 @@ describe('operations: logs, bodies and shutdown', () => {
   });
 
   it('logs error codes on the request line and the full error, with stack, only server side', async () => {
-    jest.spyOn(t.store, 'getConversation').mockRejectedValueOnce(new Error('inner detail'));
+    jest.spyOn(store, 'getConversation').mockRejectedValueOnce(new Error('inner detail'));
     const result = await t.gql(token, 'query Broken { conversation(id: "0123456789abcdef01234567") { id } }');
     expect(codes(result)).toEqual(['INTERNAL_SERVER_ERROR']);
     expect(JSON.stringify(result)).not.toContain('inner detail');

@@ -63,14 +63,14 @@ describe('BudgetService', () => {
       const { service } = setup({}, '2026-11-30T23:59:59.999Z');
       const error = await exceeded(service.reserve(alice, request(9_000, 2_000)));
       expect(error.code).toBe(ErrorCode.BudgetExceeded);
-      expect(error.details).toEqual({ resetsAt: '2026-12-01T00:00:00.000Z' });
+      expect(error.details).toEqual({ resetsAt: '2026-12-01T00:00:00.000Z', period: 'day' });
       expect(error.message).toBe('Daily budget exceeded');
     });
 
     it('an exceeded month resets on the first of the next month, across a year end', async () => {
       const { service } = setup({ tiers: { free: { ...FREE, tokensPerDay: -1, tokensPerMonth: 1_000 } } }, '2026-12-31T08:00:00.000Z');
       const error = await exceeded(service.reserve(alice, request(900, 200)));
-      expect(error.details).toEqual({ resetsAt: '2027-01-01T00:00:00.000Z' });
+      expect(error.details).toEqual({ resetsAt: '2027-01-01T00:00:00.000Z', period: 'month' });
       expect(error.message).toBe('Monthly budget exceeded');
     });
 
@@ -193,7 +193,7 @@ describe('BudgetService', () => {
       const { service } = setup({ store: rejectingStore() });
       await service.reserve(alice, request(5_000, 5_000));
       const error = await exceeded(service.reserve(alice, request(1, 0)));
-      expect(error.details).toEqual({ resetsAt: '2026-11-26T00:00:00.000Z' });
+      expect(error.details).toEqual({ resetsAt: '2026-11-26T00:00:00.000Z', period: 'day' });
     });
 
     it('gives up on a store that hangs after the timeout', async () => {

@@ -1,4 +1,5 @@
 import { ServiceUnavailableError } from '../../errors';
+import { wrapAsyncMethods } from '../../observability/method-proxy';
 
 const UNAVAILABLE_NAMES = new Set([
   'MongoServerSelectionError',
@@ -21,18 +22,10 @@ export function isMongoUnavailable(error: unknown): boolean {
  * rather than a masked internal error. Other failures pass through untouched.
  */
 export function guardUnavailable<T extends object>(target: T): T {
-  return new Proxy(target, {
-    get(object, property, receiver) {
-      const value: unknown = Reflect.get(object, property, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        const result: unknown = value.apply(object, args);
-        if (!(result instanceof Promise)) return result;
-        return result.catch((error: unknown) => {
-          if (isMongoUnavailable(error)) throw new ServiceUnavailableError('The database is unavailable; please retry shortly');
-          throw error;
-        });
-      };
-    },
-  });
+  return wrapAsyncMethods(target, (_method, pending) =>
+    pending.catch((error: unknown) => {
+      if (isMongoUnavailable(error)) throw new ServiceUnavailableError('The database is unavailable; please retry shortly');
+      throw error;
+    }),
+  );
 }

@@ -29,6 +29,11 @@ export class ConcurrencyGate {
     private readonly onRejected: (event: QueueRejectedEvent) => void = () => undefined,
   ) {}
 
+  /** Calls holding a slot and calls waiting for one, right now. */
+  load(): { inFlight: number; queued: number } {
+    return { inFlight: this.inFlight, queued: this.waiters.length };
+  }
+
   async acquire(signal?: AbortSignal): Promise<Release> {
     throwIfAborted(signal);
     if (this.inFlight < this.limits.maxInFlight && this.waiters.length === 0) {

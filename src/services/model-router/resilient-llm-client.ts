@@ -65,6 +65,11 @@ export class ResilientLlmClient implements LlmClient {
     }
   }
 
+  /** Upstream calls in flight and waiting on this instance. */
+  load(): { inFlight: number; queued: number } {
+    return this.gate.load();
+  }
+
   health(): UpstreamHealth[] {
     return this.registry.allBreakers().map((breaker) => ({
       upstream: breaker.upstream,

@@ -1,0 +1,81 @@
+/** Every BENCH_* setting, read once; `npm run bench` with none set runs the full default bench. */
+export const SCENARIO_NAMES = [
+  'model',
+  'typename-anon',
+  'typename',
+  'conversations',
+  'messages',
+  'send-uncached',
+  'send-cached',
+] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+export interface BenchOptions {
+  /** Measured seconds per scenario and connection count. @defaultValue 8 */
+  durationSeconds: number;
+  /** Unmeasured seconds before each scenario's first run. @defaultValue 1 */
+  warmupSeconds: number;
+  /** @defaultValue [100, 1000] */
+  connections: number[];
+  /** The fake model's delay before it answers. @defaultValue 50 */
+  modelLatencyMs: number;
+  /** Always run in SCENARIO_NAMES order, whatever order BENCH_SCENARIOS lists them in. */
+  scenarios: ScenarioName[];
+  /** An existing Redis to use instead of starting redis-server. */
+  redisUrl?: string;
+  /** A MongoDB to use instead of the memory store (Parley then runs with NODE_ENV=production). */
+  mongoUri?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+const isScenario = (name: string): name is ScenarioName => (SCENARIO_NAMES as readonly string[]).includes(name);
+const blank = (value: string | undefined) => value === undefined || value.trim() === '';
+
+function number(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+  const raw = env[name];
+  if (blank(raw)) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    problems.push(`${name}: must be a number from ${min} to ${max}, got "${raw}"`);
+    return fallback;
+  }
+  return value;
+}
+
+function connectionList(env: Env, problems: string[]): number[] {
+  const raw = env.BENCH_CONNECTIONS;
+  if (blank(raw)) return [100, 1000];
+  const values = (raw ?? '').split(',').map((item) => Number(item.trim()));
+  if (values.some((value) => !Number.isInteger(value) || value < 1 || value > 10_000)) {
+    problems.push(`BENCH_CONNECTIONS: must be a comma list of integers from 1 to 10000, got "${raw}"`);
+    return [100, 1000];
+  }
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
+function scenarioList(env: Env, problems: string[]): ScenarioName[] {
+  const raw = env.BENCH_SCENARIOS;
+  if (blank(raw)) return [...SCENARIO_NAMES];
+  const names = (raw ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !isScenario(name));
+  if (unknown.length > 0) problems.push(`BENCH_SCENARIOS: unknown ${unknown.join(', ')} (known: ${SCENARIO_NAMES.join(', ')})`);
+  return SCENARIO_NAMES.filter((name) => names.includes(name));
+}
+
+/** Throws one Error listing every bad variable. */
+export function readOptions(env: Env): BenchOptions {
+  const problems: string[] = [];
+  const options: BenchOptions = {
+    durationSeconds: number(env, 'BENCH_DURATION_SECONDS', 8, 1, 600, problems),
+    warmupSeconds: number(env, 'BENCH_WARMUP_SECONDS', 1, 0, 60, problems),
+    connections: connectionList(env, problems),
+    modelLatencyMs: number(env, 'BENCH_MODEL_LATENCY_MS', 50, 0, 60_000, problems),
+    scenarios: scenarioList(env, problems),
+    redisUrl: blank(env.REDIS_URL) ? undefined : env.REDIS_URL,
+    mongoUri: blank(env.MONGODB_URI) ? undefined : env.MONGODB_URI,
+  };
+  if (options.scenarios.length === 0 && problems.length === 0) problems.push('BENCH_SCENARIOS: names no scenario');
+  if (problems.length > 0) throw new Error(`Invalid bench settings:\n${problems.map((line) => `  - ${line}`).join('\n')}`);
+  return options;
+}

@@ -1,0 +1,53 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config';
+import { memoryRateLimiter, redisRateLimiter } from '../adapters/flexible/flexible-rate-limiter';
+import { MemoryBudgetStore } from '../adapters/memory/memory-budget-store';
+import { MemoryConcurrencyLimiter } from '../adapters/memory/memory-concurrency-limiter';
+import { RedisBudgetStore } from '../adapters/redis/redis-budget-store';
+import { RedisConcurrencyLimiter } from '../adapters/redis/redis-concurrency-limiter';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { RateLimiterSpec } from '../ports/rate-limiter';
+import { BudgetService } from '../services/budget.service';
+import { InsuredConcurrencyLimiter, InsuredRateLimiter } from '../services/insured-limiters';
+import { RateLimitService } from '../services/rate-limit.service';
+import { timedRedis } from './infrastructure';
+
+/** Limits on Redis with in-process insurance; in process only when there is no Redis. */
+export function createRateLimits(config: Config, redis: Redis | null, log: Logger, metrics: Metrics): RateLimitService {
+  const prefix = config.redis.keyPrefix;
+  const warned = new Map<string, number>();
+  const onInsurance = (limiter: string, error: unknown) => {
+    metrics.rateLimitInsurance.inc({ limiter });
+    if (Date.now() - (warned.get(limiter) ?? 0) < 10_000) return;
+    warned.set(limiter, Date.now());
+    log.warn('rate limiter fell back to in-process limits', { limiter, err: error instanceof Error ? error.message : String(error) });
+  };
+  const createLimiter = (spec: RateLimiterSpec) =>
+    redis
+      ? new InsuredRateLimiter(spec.name, timedRedis(redisRateLimiter(redis, spec, `${prefix}rl`), 'rate-limit', metrics), memoryRateLimiter(spec), onInsurance)
+      : memoryRateLimiter(spec);
+  const local = new MemoryConcurrencyLimiter();
+  const shared = redis ? timedRedis(new RedisConcurrencyLimiter(redis, `${prefix}slots:`), 'concurrency', metrics) : null;
+  return new RateLimitService({
+    createLimiter,
+    concurrency: shared ? new InsuredConcurrencyLimiter(shared, local, onInsurance) : local,
+    options: { ...config.limits, generationTtlMs: config.chat.pendingStaleMs },
+    onRefused: (limiter) => metrics.rateLimitRejections.inc({ limiter }),
+  });
+}
+
+/** Budgets on Redis, falling back per call to this instance's memory. */
+export function createBudget(config: Config, redis: Redis | null, log: Logger, metrics: Metrics): BudgetService {
+  const fallback = new MemoryBudgetStore();
+  const shared = redis ? timedRedis(new RedisBudgetStore(redis, { prefix: `${config.redis.keyPrefix}budget:` }), 'budget', metrics) : null;
+  return new BudgetService({
+    store: shared ?? fallback,
+    fallback,
+    tiers: config.limits.tiers,
+    prices: config.budget.prices,
+    reservationTtlMs: config.budget.reservationTtlMs,
+    storeTimeoutMs: config.redis.commandTimeoutMs,
+    log,
+  });
+}

@@ -26,11 +26,10 @@ FROM build AS prod-deps
 RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # The fake model is development code (tsconfig.build.json leaves src/dev out of dist), so this
-# stage runs it from source with tsx, exactly as `npm run fake-openai` does on a laptop. It is
-# only ever built for the demo profile; its size does not matter.
-FROM deps AS fake-openai
-COPY tsconfig.json ./
-COPY src/dev ./src/dev
+# stage runs it from source with tsx, exactly as `npm run fake-openai` does on a laptop: the
+# build stage already holds the sources and every dev dependency. It is only ever built for the
+# demo profile; its size does not matter.
+FROM build AS fake-openai
 ENV FAKE_OPENAI_HOST=0.0.0.0 \
     FAKE_OPENAI_PORT=4010
 USER node

@@ -1,6 +1,7 @@
 import { FakeOpenAiServer } from './fake-openai-server';
 
-const HOST = '127.0.0.1';
+// Loopback unless told otherwise: in a container the fake must listen on 0.0.0.0.
+const HOST = process.env.FAKE_OPENAI_HOST?.trim() || '127.0.0.1';
 
 function readNonNegativeInt(name: string, fallback: number, max: number): number {
   const raw = process.env[name];

@@ -23,6 +23,10 @@ export class ChildHandle {
     this.child.stderr?.on('data', (chunk: Buffer) => this.remember(chunk.toString()));
   }
 
+  get pid(): number | null {
+    return this.child.pid ?? null;
+  }
+
   get running(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }

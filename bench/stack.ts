@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freePort, startRedisServer } from '../src/dev/redis-process';
 import { ChildHandle } from './child-process';
+import { findChildRedis, type WatchedPids } from './cpu-usage';
 import type { BenchOptions } from './options';
 
 /** Everything the scenarios talk to, and how to take it all down again. */
@@ -14,10 +15,14 @@ export interface Stack {
   /** What Parley stores into, for the report: "memory" or "mongodb". */
   store: 'memory' | 'mongodb';
   redis: 'started' | 'REDIS_URL';
+  /** For CPU accounting; redis is null when REDIS_URL names one the bench did not start. */
+  pids: WatchedPids;
   /** Stops what was started, newest first. Safe to call twice. */
   stop(): Promise<void>;
   /** Synchronous last resort for exit paths: SIGKILLs the node children. */
   kill(): void;
+  /** A description of the first node child that has exited, with its last output; null while all run. */
+  deadChild(): string | null;
 }
 
 const ROOT = join(__dirname, '..');
@@ -64,8 +69,13 @@ export async function startStack(options: BenchOptions): Promise<Stack> {
       modelApiKey: MODEL_API_KEY,
       store: options.mongoUri ? 'mongodb' : 'memory',
       redis: options.redisUrl ? 'REDIS_URL' : 'started',
+      pids: { parley: parley.pid, model: model.pid, redis: options.redisUrl ? null : findChildRedis() },
       stop,
       kill: () => children.forEach((child) => child.kill()),
+      deadChild: () => {
+        const dead = children.find((child) => !child.running);
+        return dead ? `${dead.name} exited unexpectedly:\n${dead.recentOutput}` : null;
+      },
     };
   } catch (error: unknown) {
     await stop();

@@ -16,8 +16,16 @@ export interface ConversationRecord {
   messageCount: number;
   usage: TokenUsage;
   lastMessageAt: Date;
+  /** Highest message seq handed out in the conversation (a PENDING reply's included); 0 when empty. */
+  lastMessageSeq: number;
   /** Bumped by every write; concurrent writers never overwrite each other's fields. */
   version: number;
+  /** Starts at 1; bumped by every system prompt change, so anything derived from the old one is unused. */
+  systemPromptVersion: number;
+  /** Running summary of the older turns: it covers the messages with seq ≤ summaryThroughSeq. */
+  summary: string | null;
+  /** 0 when there is no summary. */
+  summaryThroughSeq: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -121,6 +129,22 @@ export interface ChatStore {
   /** Newest activity first. */
   listConversations(userId: string, page: ConversationPage): Promise<ConversationRecord[]>;
   renameConversation(userId: string, id: string, title: string): Promise<ConversationRecord | null>;
+  /** Replaces the system prompt (null removes it), bumping systemPromptVersion and version. */
+  updateSystemPrompt(userId: string, id: string, systemPrompt: string | null): Promise<ConversationRecord | null>;
+  /**
+   * Stores the running summary, covering messages with seq ≤ throughSeq, only while the stored
+   * summaryThroughSeq still equals expectedThroughSeq: of two racing summarisers one applies and
+   * the other changes nothing, so an older summary never replaces a newer one. Refused (false)
+   * unless expectedThroughSeq < throughSeq ≤ lastMessageSeq, or when the conversation is missing
+   * or someone else's. Bumps version when applied.
+   */
+  saveSummary(
+    userId: string,
+    conversationId: string,
+    summary: string,
+    throughSeq: number,
+    expectedThroughSeq: number,
+  ): Promise<boolean>;
   /** Removes the conversation and all its messages together. */
   deleteConversation(userId: string, id: string): Promise<boolean>;
   /** Records in the page's direction: ascending seq for 'asc', descending for 'desc'. */

@@ -15,22 +15,18 @@ export interface CachedReply {
 /**
  * Where an entry lives. `scope` groups the entries a similar-query lookup may compare (one owner,
  * model, parameters, system prompt version and context); `id` names one question inside it.
- * Both are opaque hex digests.
+ * Both are opaque hex digests; `id` is exactly 16 characters.
  */
 export interface CacheEntryKey {
   scope: string;
   id: string;
 }
 
-/** A similarity index inside a scope. Vectors are only ever compared within one index. */
-export interface SimilarityIndex {
-  /** Names the vector space and the hash layout (a short token: letters, digits, `-`, `.`). */
-  name: string;
-  /** How many buckets each vector is filed under. */
-  bands: number;
-}
-
-/** A unit vector and its locality-sensitive hash buckets, one per band. */
+/**
+ * A unit vector and its locality-sensitive hash buckets, one per band (at least one). It belongs to
+ * an index, named by the vector space and hash layout (letters, digits, `-`, `.`); vectors are
+ * only ever compared within one index.
+ */
 export interface HashedVector {
   vector: Float32Array;
   /** Band b's bucket, encoded as b * 2^bitsPerBand + code so buckets of different bands never collide. */
@@ -42,7 +38,9 @@ export interface NewCacheEntry extends CacheEntryKey {
   ttlMs: number;
   /** After this write the scope holds at most this many entries; those expiring first go. */
   maxEntriesPerScope: number;
-  index: SimilarityIndex;
+  /** Each bucket keeps only its newest this many entries (lookups never read further). */
+  maxPerBucket: number;
+  index: string;
   /** null stores the entry for exact lookups only (e.g. the embedding failed). */
   embedding: HashedVector | null;
   /** Ends this owner's single-flight lock on the entry in the same step, if it still holds it. */
@@ -51,11 +49,14 @@ export interface NewCacheEntry extends CacheEntryKey {
 
 export interface SimilarQuery extends HashedVector {
   scope: string;
-  index: SimilarityIndex;
+  index: string;
   minSimilarity: number;
-  /** Entries sharing a bucket are read per band at most this many. */
+  /** Of the entries sharing a bucket, only this many of the newest are candidates. */
   maxPerBucket: number;
-  /** At most this many candidates (those sharing the most buckets first) are compared exactly. */
+  /**
+   * At most this many candidates are compared exactly: those sharing the most buckets first, ties
+   * in the order first seen (buckets in band order, each newest first).
+   */
   maxCandidates: number;
   maxMatches: number;
 }

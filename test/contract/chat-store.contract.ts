@@ -258,6 +258,104 @@ export function defineChatStoreContract(name: string, open: () => Promise<StoreH
       });
     });
 
+    describe('system prompts and summaries', () => {
+      const summary = (conv: ConversationRecord, text: string, throughSeq: number, expected: number, userId = ALICE) =>
+        store.saveSummary(userId, conv.id, text, throughSeq, expected);
+      const stored = async (conv: ConversationRecord) => {
+        const found = await store.getConversation(ALICE, conv.id);
+        if (!found) throw new Error('conversation vanished');
+        return found;
+      };
+
+      it('a new conversation has prompt version 1, no summary and no messages', async () => {
+        const conv = await conversation();
+        expect(conv).toMatchObject({ systemPromptVersion: 1, summary: null, summaryThroughSeq: 0, lastMessageSeq: 0 });
+      });
+
+      it('lastMessageSeq follows every stored message, a PENDING reply included', async () => {
+        const conv = await conversation();
+        const { assistantMessage } = await created(conv);
+        expect((await stored(conv)).lastMessageSeq).toBe(assistantMessage.seq);
+        await finish(conv, assistantMessage.id);
+        const next = await created(conv);
+        expect((await stored(conv)).lastMessageSeq).toBe(next.assistantMessage.seq);
+      });
+
+      it('updating the system prompt bumps its version and the record version, and can remove it', async () => {
+        const conv = await conversation();
+        const updated = await store.updateSystemPrompt(ALICE, conv.id, 'Answer in French.');
+        expect(updated).toMatchObject({ systemPrompt: 'Answer in French.', systemPromptVersion: 2, title: 'Trip' });
+        expect(updated!.version).toBeGreaterThan(conv.version);
+        expect(await stored(conv)).toEqual(updated);
+        const removed = await store.updateSystemPrompt(ALICE, conv.id, null);
+        expect(removed).toMatchObject({ systemPrompt: null, systemPromptVersion: 3 });
+      });
+
+      it("refuses a system prompt update on another user's or a missing conversation", async () => {
+        const conv = await conversation();
+        expect(await store.updateSystemPrompt(BOB, conv.id, 'mine now')).toBeNull();
+        expect(await store.updateSystemPrompt(ALICE, 'not-an-id', 'x')).toBeNull();
+        expect(await store.updateSystemPrompt(ALICE, '0123456789abcdef01234567', 'x')).toBeNull();
+        expect(await stored(conv)).toMatchObject({ systemPrompt: 'Be brief.', systemPromptVersion: 1, version: conv.version });
+      });
+
+      it('a system prompt update keeps counters written by a concurrent exchange', async () => {
+        const conv = await conversation();
+        const [, begun] = await Promise.all([store.updateSystemPrompt(ALICE, conv.id, 'New.'), created(conv)]);
+        await finish(conv, begun.assistantMessage.id);
+        expect(await stored(conv)).toMatchObject({ systemPrompt: 'New.', systemPromptVersion: 2, messageCount: 2, usage: USAGE });
+      });
+
+      it('saves a summary when the stored one is still the expected one, and chains from it', async () => {
+        const conv = await conversation();
+        for (let index = 0; index < 3; index += 1) await created(conv);
+        expect(await summary(conv, 'first four', 4, 0)).toBe(true);
+        const first = await stored(conv);
+        expect(first).toMatchObject({ summary: 'first four', summaryThroughSeq: 4 });
+        expect(first.version).toBeGreaterThan(conv.version);
+        expect(await summary(conv, 'all six', 6, 4)).toBe(true);
+        expect(await stored(conv)).toMatchObject({ summary: 'all six', summaryThroughSeq: 6 });
+      });
+
+      it('refuses a summary built on a stale expectation: an older summary never replaces a newer one', async () => {
+        const conv = await conversation();
+        for (let index = 0; index < 3; index += 1) await created(conv);
+        expect(await summary(conv, 'newer', 6, 0)).toBe(true);
+        expect(await summary(conv, 'older', 4, 0)).toBe(false);
+        expect(await stored(conv)).toMatchObject({ summary: 'newer', summaryThroughSeq: 6 });
+      });
+
+      it('of racing summarisers with the same expectation exactly one applies', async () => {
+        const conv = await conversation();
+        for (let index = 0; index < 3; index += 1) await created(conv);
+        const texts = ['a', 'b', 'c', 'd', 'e', 'f'];
+        const results = await Promise.all(texts.map((text, index) => summary(conv, text, 2 + (index % 5), 0)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = texts[results.indexOf(true)];
+        const after = await stored(conv);
+        expect(after.summary).toBe(winner);
+        expect(after.summaryThroughSeq).toBe(2 + (results.indexOf(true) % 5));
+      });
+
+      it('refuses summaries that cover nothing new or messages that do not exist', async () => {
+        const conv = await conversation();
+        await created(conv);
+        expect(await summary(conv, 'nothing new', 0, 0)).toBe(false);
+        expect(await summary(conv, 'beyond the end', 3, 0)).toBe(false);
+        expect(await stored(conv)).toMatchObject({ summary: null, summaryThroughSeq: 0 });
+      });
+
+      it("another user's id, or a malformed one, saves nothing", async () => {
+        const conv = await conversation();
+        await created(conv);
+        const before = await stored(conv);
+        expect(await summary(conv, 'stolen', 2, 0, BOB)).toBe(false);
+        expect(await store.saveSummary(ALICE, 'not-an-id', 'x', 2, 0)).toBe(false);
+        expect(await store.saveSummary(ALICE, '0123456789abcdef01234567', 'x', 2, 0)).toBe(false);
+        expect(await stored(conv)).toEqual(before);
+      });
+    });
+
     describe('message pages', () => {
       let conv: ConversationRecord;
       beforeEach(async () => {

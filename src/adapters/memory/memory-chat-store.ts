@@ -35,7 +35,11 @@ export class MemoryChatStore implements ChatStore {
       messageCount: 0,
       usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
       lastMessageAt: now,
+      lastMessageSeq: 0,
       version: 0,
+      systemPromptVersion: 1,
+      summary: null,
+      summaryThroughSeq: 0,
       createdAt: now,
       updatedAt: now,
     };
@@ -65,6 +69,34 @@ export class MemoryChatStore implements ChatStore {
     if (!found) return null;
     Object.assign(found, { title, version: found.version + 1, updatedAt: new Date() });
     return structuredClone(found);
+  }
+
+  async updateSystemPrompt(userId: string, id: string, systemPrompt: string | null): Promise<ConversationRecord | null> {
+    this.assertOpen();
+    const found = this.owned(userId, id);
+    if (!found) return null;
+    Object.assign(found, {
+      systemPrompt,
+      systemPromptVersion: found.systemPromptVersion + 1,
+      version: found.version + 1,
+      updatedAt: new Date(),
+    });
+    return structuredClone(found);
+  }
+
+  async saveSummary(
+    userId: string,
+    conversationId: string,
+    summary: string,
+    throughSeq: number,
+    expectedThroughSeq: number,
+  ): Promise<boolean> {
+    this.assertOpen();
+    const found = this.owned(userId, conversationId);
+    if (!found || found.summaryThroughSeq !== expectedThroughSeq) return false;
+    if (throughSeq <= expectedThroughSeq || throughSeq > found.lastMessageSeq) return false;
+    Object.assign(found, { summary, summaryThroughSeq: throughSeq, version: found.version + 1, updatedAt: new Date() });
+    return true;
   }
 
   async deleteConversation(userId: string, id: string): Promise<boolean> {
@@ -97,7 +129,7 @@ export class MemoryChatStore implements ChatStore {
       if (existing) return { kind: 'duplicate', exchange: structuredClone(existing) };
     }
     const now = new Date();
-    const seq = this.lastSeq(input.conversationId) + 1;
+    const seq = conversation.lastMessageSeq + 1;
     const userMessage = this.newMessage(input, seq, now, {
       role: 'USER', content: input.content, status: 'COMPLETE', clientMessageId: input.clientMessageId,
     });
@@ -108,6 +140,7 @@ export class MemoryChatStore implements ChatStore {
     Object.assign(conversation, {
       messageCount: conversation.messageCount + 1,
       lastMessageAt: now,
+      lastMessageSeq: seq + 1,
       version: conversation.version + 1,
       updatedAt: now,
     });
@@ -193,10 +226,6 @@ export class MemoryChatStore implements ChatStore {
   private owned(userId: string, id: string): ConversationRecord | undefined {
     const found = this.conversations.get(id);
     return found && found.userId === userId ? found : undefined;
-  }
-
-  private lastSeq(conversationId: string): number {
-    return this.messages.get(conversationId)?.at(-1)?.seq ?? 0;
   }
 
   private exchangeByClientId(conversationId: string, clientMessageId: string): Exchange | null {

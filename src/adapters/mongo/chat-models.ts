@@ -13,6 +13,10 @@ export interface ConversationDoc {
   usage: TokenUsage;
   lastMessageAt: Date;
   version: number;
+  /** Absent on conversations stored before system prompts were versioned. */
+  systemPromptVersion?: number;
+  summary?: string | null;
+  summaryThroughSeq?: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -53,6 +57,9 @@ const conversationSchema = new Schema<ConversationDoc>(
     usage: { type: usageSchema, required: true, default: () => ({}) },
     lastMessageAt: { type: Date, required: true },
     version: { type: Number, required: true, default: 0 },
+    systemPromptVersion: { type: Number, required: true, default: 1 },
+    summary: { type: String, default: null },
+    summaryThroughSeq: { type: Number, required: true, default: 0 },
   },
   // bufferTimeoutMS: while disconnected, a query waits this long for the connection, then fails.
   { collection: 'conversations', timestamps: true, versionKey: false, bufferTimeoutMS: 5_000 },

@@ -3,10 +3,11 @@ import type { ConversationDoc, MessageDoc } from './chat-models';
 
 export const CONVERSATION_FIELDS = {
   userId: 1, title: 1, systemPrompt: 1, model: 1, messageCount: 1, usage: 1,
-  lastMessageAt: 1, version: 1, createdAt: 1, updatedAt: 1,
+  lastMessageAt: 1, seqCounter: 1, version: 1, systemPromptVersion: 1, summary: 1, summaryThroughSeq: 1,
+  createdAt: 1, updatedAt: 1,
 } as const;
 
-export function toConversation(doc: Omit<ConversationDoc, 'seqCounter'>): ConversationRecord {
+export function toConversation(doc: ConversationDoc): ConversationRecord {
   return {
     id: doc._id.toHexString(),
     userId: doc.userId,
@@ -20,7 +21,12 @@ export function toConversation(doc: Omit<ConversationDoc, 'seqCounter'>): Conver
       totalTokens: doc.usage.totalTokens,
     },
     lastMessageAt: doc.lastMessageAt,
+    lastMessageSeq: doc.seqCounter,
     version: doc.version,
+    // Stored before prompts were versioned: read as 0, so the first update ($inc from absent → 1) still changes it.
+    systemPromptVersion: doc.systemPromptVersion ?? 0,
+    summary: doc.summary ?? null,
+    summaryThroughSeq: doc.summaryThroughSeq ?? 0,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };

@@ -81,6 +81,37 @@ export class MongoChatStore implements ChatStore {
     return doc ? toConversation(doc) : null;
   }
 
+  async updateSystemPrompt(userId: string, id: string, systemPrompt: string | null): Promise<ConversationRecord | null> {
+    const _id = objectId(id);
+    if (!_id) return null;
+    const doc = await this.models.conversations
+      .findOneAndUpdate(
+        { _id, userId },
+        { $set: { systemPrompt }, $inc: { version: 1, systemPromptVersion: 1 } },
+        { new: true, projection: CONVERSATION_FIELDS },
+      )
+      .lean();
+    return doc ? toConversation(doc) : null;
+  }
+
+  async saveSummary(
+    userId: string,
+    conversationId: string,
+    summary: string,
+    throughSeq: number,
+    expectedThroughSeq: number,
+  ): Promise<boolean> {
+    const _id = objectId(conversationId);
+    if (!_id || throughSeq <= expectedThroughSeq) return false;
+    // null also matches conversations stored before summaries existed (no field yet).
+    const expected = expectedThroughSeq === 0 ? { $in: [0, null] } : expectedThroughSeq;
+    const { matchedCount } = await this.models.conversations.updateOne(
+      { _id, userId, summaryThroughSeq: expected, seqCounter: { $gte: throughSeq } },
+      { $set: { summary, summaryThroughSeq: throughSeq }, $inc: { version: 1 } },
+    );
+    return matchedCount === 1;
+  }
+
   async deleteConversation(userId: string, id: string): Promise<boolean> {
     const _id = objectId(id);
     if (!_id) return false;

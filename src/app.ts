@@ -23,6 +23,8 @@ import { ConversationService } from './services/conversation.service';
 import { PendingSweeper } from './services/pending-sweeper';
 import { TokenCounter } from './services/token-counter';
 import { TokenVerifier } from './services/token-verifier';
+import { ContextWindowService } from './services/context-window/context-window.service';
+import { createContextCache } from './wiring/caches';
 import { createBudget, createRateLimits } from './wiring/cost-control';
 import { closeRedis, createRedis, createStore } from './wiring/infrastructure';
 import { createLlm } from './wiring/model';
@@ -66,8 +68,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   const limits = createRateLimits(config, redis, log, metrics);
   const budget = createBudget(config, redis, log, metrics);
+  const tokenCounter = new TokenCounter();
+  const context = new ContextWindowService({
+    store, cache: createContextCache(config, redis, log, metrics), tokens: tokenCounter, summarizer: llm, log,
+    options: config.context,
+    onCache: (level, result) => metrics.cacheRequests.inc({ level, result }),
+  });
   const chat = new ChatService({
-    store, llm, log, metrics, limits, budget, tokens: new TokenCounter(),
+    store, llm, log, metrics, limits, budget, tokens: tokenCounter, context,
     options: { ...inputLimits, ...config.resilience, maxCompletionTokens: config.openai.maxCompletionTokens },
   });
   const tokens = new TokenVerifier({ secret: config.auth.jwtSecret, jwksUrl: config.auth.jwksUrl, issuer: config.auth.issuer, audience: config.auth.audience, tiers: config.auth.tiers });
@@ -81,8 +89,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     metrics.upstreamQueueDepth.set(load.queued);
     await readiness.check();
   };
-  const context = contextFactory({ tokens, limits, conversations, chat, budget, log });
-  httpServer.on('request', createHttpApp({ apollo, readiness, log, metrics, onScrape, trustProxy: config.limits.trustProxy, context }));
+  const requestContext = contextFactory({ tokens, limits, conversations, chat, budget, log });
+  httpServer.on('request', createHttpApp({ apollo, readiness, log, metrics, onScrape, trustProxy: config.limits.trustProxy, context: requestContext }));
   const sweeper = new PendingSweeper(store, log, config.chat.pendingStaleMs);
   sweeper.start();
   let stopping: Promise<void> | null = null;

@@ -94,7 +94,13 @@ const envSchema = z.object({
   JWT_ISSUER: optionalString,
   JWT_AUDIENCE: optionalString,
   TIERS: list('free,pro'),
-  CONTEXT_MESSAGES: int(20, 1),
+  CONTEXT_MESSAGES: int(50, 1),
+  CONTEXT_MAX_TOKENS: int(6_000, 100),
+  CONTEXT_SUMMARY_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  CONTEXT_SUMMARY_MAX_TOKENS: int(300, 16),
+  CONTEXT_KEEP_RECENT_TURNS: int(6, 0),
+  CONTEXT_SUMMARY_TIMEOUT_MS: int(15_000, 100),
+  CONTEXT_CACHE_TTL_SECONDS: int(3_600, 1),
   MAX_MESSAGE_CHARS: int(16_000, 1),
   MAX_TITLE_CHARS: int(200, 1),
   MAX_SYSTEM_PROMPT_CHARS: int(8_000, 1),
@@ -167,6 +173,15 @@ export interface Config {
   };
   budget: { prices: Record<string, ModelPrice>; reservationTtlMs: number };
   auth: { jwtSecret?: string; jwksUrl?: string; issuer?: string; audience?: string; tiers: string[] };
+  context: {
+    maxContextTokens: number;
+    maxMessages: number;
+    summaryModel: string;
+    summaryMaxTokens: number;
+    keepRecentTurns: number;
+    summaryTimeoutMs: number;
+    cacheTtlSeconds: number;
+  };
   chat: {
     contextMessages: number;
     maxMessageChars: number;
@@ -235,6 +250,9 @@ function crossFieldProblems(env: Env): string[] {
       problems.push(`TIER_LIMITS: tier "${tier}" needs every limit (${Object.keys(tierLimitsSchema.shape).join(', ')})`);
     }
   }
+  if (env.CONTEXT_MAX_TOKENS <= env.OPENAI_MAX_COMPLETION_TOKENS) {
+    problems.push('CONTEXT_MAX_TOKENS: must exceed OPENAI_MAX_COMPLETION_TOKENS, or no history fits');
+  }
   if (env.TIERS.length === 0) problems.push('TIERS: at least one tier is required');
   return problems;
 }
@@ -296,6 +314,15 @@ function toConfig(env: Env): Config {
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       tiers: env.TIERS,
+    },
+    context: {
+      maxContextTokens: env.CONTEXT_MAX_TOKENS,
+      maxMessages: env.CONTEXT_MESSAGES,
+      summaryModel: env.CONTEXT_SUMMARY_MODEL,
+      summaryMaxTokens: env.CONTEXT_SUMMARY_MAX_TOKENS,
+      keepRecentTurns: env.CONTEXT_KEEP_RECENT_TURNS,
+      summaryTimeoutMs: env.CONTEXT_SUMMARY_TIMEOUT_MS,
+      cacheTtlSeconds: env.CONTEXT_CACHE_TTL_SECONDS,
     },
     chat: {
       contextMessages: env.CONTEXT_MESSAGES,

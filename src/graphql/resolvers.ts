@@ -14,6 +14,7 @@ export const resolvers: Resolvers = {
     createConversation: (_, { input }, ctx) => ctx.conversations.create(ctx.viewer(), input),
     sendMessage: (_, { input }, ctx) => ctx.chat.sendMessage(ctx.viewer(), input),
     renameConversation: (_, { id, title }, ctx) => ctx.conversations.rename(ctx.viewer(), id, title),
+    updateSystemPrompt: (_, { id, systemPrompt }, ctx) => ctx.conversations.updateSystemPrompt(ctx.viewer(), id, systemPrompt),
     deleteConversation: (_, { id }, ctx) => ctx.conversations.delete(ctx.viewer(), id),
   },
   Conversation: {

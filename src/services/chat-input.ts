@@ -52,15 +52,21 @@ export function validateTitle(title: string, limits: InputLimits): string {
 
 export function validateNewConversation(input: CreateConversationInput, limits: InputLimits) {
   const title = input.title == null ? DEFAULT_TITLE : validateTitle(input.title, limits);
-  const systemPrompt = input.systemPrompt?.trim() ? input.systemPrompt : null;
-  if (systemPrompt && systemPrompt.length > limits.maxSystemPromptChars) {
-    throw new BadUserInputError(`systemPrompt exceeds ${limits.maxSystemPromptChars} characters`, {
-      argument: 'systemPrompt',
-    });
-  }
+  const systemPrompt = validateSystemPrompt(input.systemPrompt, limits);
   const model = input.model ?? limits.defaultModel;
   if (!limits.models.includes(model)) {
     throw new BadUserInputError(`model must be one of: ${limits.models.join(', ')}`, { argument: 'model' });
   }
   return { title, systemPrompt, model };
+}
+
+/** Blank means none; longer than the limit is refused. */
+export function validateSystemPrompt(value: string | null | undefined, limits: InputLimits): string | null {
+  const systemPrompt = value?.trim() ? value : null;
+  if (systemPrompt && systemPrompt.length > limits.maxSystemPromptChars) {
+    throw new BadUserInputError(`systemPrompt exceeds ${limits.maxSystemPromptChars} characters`, {
+      argument: 'systemPrompt',
+    });
+  }
+  return systemPrompt;
 }

@@ -9,11 +9,11 @@ import { validateClientMessageId, validateContent, type InputLimits, type SendMe
 import { ExchangeWaiter } from './exchange-waiter';
 import type { GenerationSlot, RateLimitService } from './rate-limit.service';
 import { FAILED_REPLY, failureOutcome, replyFields, type DegradePolicy, type ReplyOutcome } from './reply-outcome';
+import type { ContextWindowService } from './context-window/context-window.service';
 import type { TokenCounter } from './token-counter';
 import type { Viewer } from './viewer';
 
 export interface ChatServiceOptions extends InputLimits, DegradePolicy {
-  contextMessages: number;
   maxCompletionTokens: number;
   dedupeWaitMs: number;
 }
@@ -24,6 +24,7 @@ export interface ChatServiceDeps {
   limits: RateLimitService;
   budget: BudgetService;
   tokens: TokenCounter;
+  context: ContextWindowService;
   log: Logger;
   metrics: Metrics;
   options: ChatServiceOptions;
@@ -105,7 +106,7 @@ export class ChatService {
   /** Steps 3-10, inside the caller's generation slot. */
   private async accepted(viewer: Viewer, request: SendRequest): Promise<SendMessagePayload> {
     const conversation = await this.loadConversation(viewer, request.conversationId);
-    const messages = [...(await this.loadContext(viewer, conversation)), { role: 'user' as const, content: request.content }];
+    const messages = [...(await this.loadContext(viewer, conversation, request.content)), { role: 'user' as const, content: request.content }];
     const hold = await this.reserve(viewer, conversation.model, messages);
     try {
       const begun = await this.deps.store.beginExchange({ userId: viewer.id, ...request, model: conversation.model });
@@ -134,17 +135,10 @@ export class ChatService {
     return conversation;
   }
 
-  /** Step 3: the newest answered turns, oldest first, within the configured window. */
-  private async loadContext(viewer: Viewer, conversation: ConversationRecord): Promise<ChatTurn[]> {
-    const recent = await this.deps.store.listMessages(viewer.id, conversation.id, {
-      direction: 'desc',
-      limit: this.deps.options.contextMessages,
-    });
-    const turns: ChatTurn[] = recent
-      .filter((message) => message.role === 'USER' || message.status === 'COMPLETE')
-      .reverse()
-      .map((message) => ({ role: message.role === 'USER' ? 'user' : 'assistant', content: message.content }));
-    return conversation.systemPrompt ? [{ role: 'system', content: conversation.systemPrompt }, ...turns] : turns;
+  /** Step 3: the model input before the new message: system prompt, summary, recent turns. */
+  private async loadContext(viewer: Viewer, conversation: ConversationRecord, content: string): Promise<ChatTurn[]> {
+    const { context, options } = this.deps;
+    return context.window(viewer, conversation, context.reserveTokens(conversation.model, content, options.maxCompletionTokens));
   }
 
   /** Step 5: hold the worst case (counted prompt + max completion) before anything is stored. */
@@ -187,6 +181,10 @@ export class ChatService {
     if (!reply) throw new NotFoundError('Conversation not found');
     this.record(reply.status, charged);
     if (charged) await hold.settle(charged.usage, charged.model);
+    await this.deps.context.appendExchange(
+      viewer, conversation, { role: 'user', content: exchange.userMessage.content },
+      reply.status === 'COMPLETE' ? { role: 'assistant', content: reply.content } : null, reply.seq,
+    );
     const busy = outcome.kind === 'failed' && outcome.busy;
     return {
       exchange: { userMessage: exchange.userMessage, assistantMessage: reply },

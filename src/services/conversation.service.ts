@@ -1,7 +1,7 @@
 import { NotFoundError } from '../errors';
 import type { ChatStore, ConversationRecord, MessageRecord } from '../ports/chat-store';
 import { decodeConversationCursor, decodeMessageCursor, encodeConversationCursor, encodeMessageCursor } from './cursor';
-import { validateNewConversation, validateTitle, type CreateConversationInput, type InputLimits } from './chat-input';
+import { validateNewConversation, validateSystemPrompt, validateTitle, type CreateConversationInput, type InputLimits } from './chat-input';
 import { pageWindow, toConnection, type Connection, type PageArgs, type PageLimits } from './page-args';
 import type { Viewer } from './viewer';
 
@@ -48,6 +48,12 @@ export class ConversationService {
     const renamed = await this.deps.store.renameConversation(viewer.id, id, validateTitle(title, this.deps.limits));
     if (!renamed) throw new NotFoundError('Conversation not found');
     return renamed;
+  }
+
+  async updateSystemPrompt(viewer: Viewer, id: string, systemPrompt: string | null | undefined): Promise<ConversationRecord> {
+    const updated = await this.deps.store.updateSystemPrompt(viewer.id, id, validateSystemPrompt(systemPrompt, this.deps.limits));
+    if (!updated) throw new NotFoundError('Conversation not found');
+    return updated;
   }
 
   async delete(viewer: Viewer, id: string): Promise<{ deletedConversationId: string }> {

@@ -29,7 +29,11 @@ export type Conversation = {
    */
   messages: MessageConnection;
   model: Scalars['String']['output'];
+  /** A running summary of older turns, sent to the model in their place once the history outgrows its budget. */
+  summary?: Maybe<Scalars['String']['output']>;
   systemPrompt?: Maybe<Scalars['String']['output']>;
+  /** Starts at 1; every updateSystemPrompt adds one. */
+  systemPromptVersion: Scalars['Int']['output'];
   title: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
   usage: TokenUsage;
@@ -122,6 +126,11 @@ export type Mutation = {
    * returns the first call's result without asking the model again.
    */
   sendMessage: SendMessagePayload;
+  /**
+   * Replaces (or with null removes) the system prompt. Bumps systemPromptVersion: cached context
+   * windows and cached replies made under the old prompt are no longer used.
+   */
+  updateSystemPrompt: Conversation;
 };
 
 
@@ -143,6 +152,12 @@ export type MutationRenameConversationArgs = {
 
 export type MutationSendMessageArgs = {
   input: SendMessageInput;
+};
+
+
+export type MutationUpdateSystemPromptArgs = {
+  id: Scalars['ID']['input'];
+  systemPrompt?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type PageInfo = {
@@ -357,7 +372,9 @@ export type ConversationResolvers<ContextType = GraphQLContext, ParentType exten
   messageCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   messages?: Resolver<ResolversTypes['MessageConnection'], ParentType, ContextType, Partial<ConversationMessagesArgs>>;
   model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  summary?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   systemPrompt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  systemPromptVersion?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   usage?: Resolver<ResolversTypes['TokenUsage'], ParentType, ContextType>;
@@ -409,6 +426,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   deleteConversation?: Resolver<ResolversTypes['DeleteConversationPayload'], ParentType, ContextType, RequireFields<MutationDeleteConversationArgs, 'id'>>;
   renameConversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationRenameConversationArgs, 'id' | 'title'>>;
   sendMessage?: Resolver<ResolversTypes['SendMessagePayload'], ParentType, ContextType, RequireFields<MutationSendMessageArgs, 'input'>>;
+  updateSystemPrompt?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationUpdateSystemPromptArgs, 'id'>>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {

@@ -1,0 +1,30 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config';
+import { MemoryContextCache } from '../adapters/memory/memory-context-cache';
+import { RedisContextCache } from '../adapters/redis/redis-context-cache';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { ContextCache } from '../ports/context-cache';
+import { timedRedis } from './infrastructure';
+
+/** Logs a cache's absorbed Redis failures at most every 10 s each, so an outage is one line, not thousands. */
+export function throttledWarn(log: Logger, message: string): (operation: string, error: unknown) => void {
+  const last = new Map<string, number>();
+  return (operation, error) => {
+    if (Date.now() - (last.get(operation) ?? 0) < 10_000) return;
+    last.set(operation, Date.now());
+    log.warn(message, { operation, err: error instanceof Error ? error.message : String(error) });
+  };
+}
+
+/** Context windows in Redis; per instance in memory when there is no Redis (readers re-check freshness). */
+export function createContextCache(config: Config, redis: Redis | null, log: Logger, metrics: Metrics): ContextCache {
+  const ttlSeconds = config.context.cacheTtlSeconds;
+  if (!redis) return new MemoryContextCache({ ttlSeconds });
+  const cache = new RedisContextCache(redis, {
+    prefix: `${config.redis.keyPrefix}ctx:`,
+    ttlSeconds,
+    onError: throttledWarn(log, 'context cache unavailable; building windows from the store'),
+  });
+  return timedRedis(cache, 'context-cache', metrics);
+}

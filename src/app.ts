@@ -24,7 +24,7 @@ import { PendingSweeper } from './services/pending-sweeper';
 import { TokenCounter } from './services/token-counter';
 import { TokenVerifier } from './services/token-verifier';
 import { ContextWindowService } from './services/context-window/context-window.service';
-import { createContextCache } from './wiring/caches';
+import { createContextCache, createResponseCache } from './wiring/caches';
 import { createBudget, createRateLimits } from './wiring/cost-control';
 import { closeRedis, createRedis, createStore } from './wiring/infrastructure';
 import { createLlm } from './wiring/model';
@@ -76,7 +76,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   const chat = new ChatService({
     store, llm, log, metrics, limits, budget, tokens: tokenCounter, context,
-    options: { ...inputLimits, ...config.resilience, maxCompletionTokens: config.openai.maxCompletionTokens },
+    cache: createResponseCache(config, redis, log, metrics),
+    options: {
+      ...inputLimits, ...config.resilience, maxCompletionTokens: config.openai.maxCompletionTokens,
+      sharedPrompts: config.responseCache.sharedPrompts, hitBudgetFraction: config.responseCache.hitBudgetFraction,
+    },
   });
   const tokens = new TokenVerifier({ secret: config.auth.jwtSecret, jwksUrl: config.auth.jwksUrl, issuer: config.auth.issuer, audience: config.auth.audience, tiers: config.auth.tiers });
   const httpServer = createServer();

@@ -101,6 +101,16 @@ const envSchema = z.object({
   CONTEXT_KEEP_RECENT_TURNS: int(6, 0),
   CONTEXT_SUMMARY_TIMEOUT_MS: int(15_000, 100),
   CONTEXT_CACHE_TTL_SECONDS: int(3_600, 1),
+  RESPONSE_CACHE_ENABLED: z.enum(['true', 'false']).default('true'),
+  RESPONSE_CACHE_TTL_SECONDS: int(86_400, 1),
+  RESPONSE_CACHE_SIMILARITY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.95),
+  RESPONSE_CACHE_MAX_TEMPERATURE: z.coerce.number().min(0).max(2).default(1),
+  RESPONSE_CACHE_MAX_ENTRIES_PER_SCOPE: int(10_000, 1),
+  RESPONSE_CACHE_SHARED_PROMPTS: list(''),
+  RESPONSE_CACHE_HIT_BUDGET_FRACTION: z.coerce.number().min(0).max(1).default(0),
+  EMBEDDINGS_MODEL: z.string().min(1).default('text-embedding-3-small'),
+  EMBEDDINGS_DIMENSIONS: int(256, 8),
+  EMBEDDINGS_TIMEOUT_MS: int(1_000, 50),
   MAX_MESSAGE_CHARS: int(16_000, 1),
   MAX_TITLE_CHARS: int(200, 1),
   MAX_SYSTEM_PROMPT_CHARS: int(8_000, 1),
@@ -173,6 +183,16 @@ export interface Config {
   };
   budget: { prices: Record<string, ModelPrice>; reservationTtlMs: number };
   auth: { jwtSecret?: string; jwksUrl?: string; issuer?: string; audience?: string; tiers: string[] };
+  responseCache: {
+    enabled: boolean;
+    ttlMs: number;
+    similarityThreshold: number;
+    maxTemperature: number;
+    maxEntriesPerScope: number;
+    sharedPrompts: string[];
+    hitBudgetFraction: number;
+    embeddings: { model: string; dimensions: number; timeoutMs: number };
+  };
   context: {
     maxContextTokens: number;
     maxMessages: number;
@@ -314,6 +334,16 @@ function toConfig(env: Env): Config {
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       tiers: env.TIERS,
+    },
+    responseCache: {
+      enabled: env.RESPONSE_CACHE_ENABLED === 'true',
+      ttlMs: env.RESPONSE_CACHE_TTL_SECONDS * 1000,
+      similarityThreshold: env.RESPONSE_CACHE_SIMILARITY_THRESHOLD,
+      maxTemperature: env.RESPONSE_CACHE_MAX_TEMPERATURE,
+      maxEntriesPerScope: env.RESPONSE_CACHE_MAX_ENTRIES_PER_SCOPE,
+      sharedPrompts: env.RESPONSE_CACHE_SHARED_PROMPTS,
+      hitBudgetFraction: env.RESPONSE_CACHE_HIT_BUDGET_FRACTION,
+      embeddings: { model: env.EMBEDDINGS_MODEL, dimensions: env.EMBEDDINGS_DIMENSIONS, timeoutMs: env.EMBEDDINGS_TIMEOUT_MS },
     },
     context: {
       maxContextTokens: env.CONTEXT_MAX_TOKENS,

@@ -17,6 +17,9 @@ export const resolvers: Resolvers = {
     updateSystemPrompt: (_, { id, systemPrompt }, ctx) => ctx.conversations.updateSystemPrompt(ctx.viewer(), id, systemPrompt),
     deleteConversation: (_, { id }, ctx) => ctx.conversations.delete(ctx.viewer(), id),
   },
+  Message: {
+    cache: (message) => (message.cache ? { hit: message.cache.level, similarity: message.cache.similarity } : null),
+  },
   Conversation: {
     messages: (conversation, args, ctx) => ctx.conversations.messages(ctx.viewer(), conversation.id, args),
   },

@@ -1,6 +1,11 @@
 export type MessageRole = 'USER' | 'ASSISTANT' | 'SYSTEM';
 export type MessageStatus = 'PENDING' | 'COMPLETE' | 'FAILED' | 'DEGRADED';
 
+export interface CacheMark {
+  level: 'EXACT' | 'SIMILAR';
+  similarity: number;
+}
+
 export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
@@ -44,6 +49,8 @@ export interface MessageRecord {
   clientMessageId: string | null;
   /** Client-safe reason a reply failed; never provider secrets. */
   error: string | null;
+  /** Set when the reply came from the response cache rather than a model call. */
+  cache: CacheMark | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -85,6 +92,8 @@ export interface FinishExchange {
   error: string | null;
   /** Cost of `usage` in micro-USD, added to the user's usage ledger with the reply. */
   costMicroUsd: number;
+  /** Marks a reply served from the response cache. @defaultValue null */
+  cache?: CacheMark | null;
 }
 
 /** One user's charged usage on one UTC day, written in the same transaction as each reply. */

@@ -1,6 +1,6 @@
 import { BudgetExceededError, NotFoundError, RateLimitedError, ServiceUnavailableError, UpstreamUnavailableError, type AppError } from '../errors';
 import type { ChatStore, ConversationRecord, Exchange, MessageRecord, TokenUsage } from '../ports/chat-store';
-import type { ChatTurn, Completion, LlmClient } from '../ports/llm-client';
+import type { ChatTurn, LlmClient } from '../ports/llm-client';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { BudgetHold } from './budget-hold';
@@ -9,12 +9,16 @@ import { validateClientMessageId, validateContent, type InputLimits, type SendMe
 import { ExchangeWaiter } from './exchange-waiter';
 import type { GenerationSlot, RateLimitService } from './rate-limit.service';
 import { FAILED_REPLY, failureOutcome, replyFields, type DegradePolicy, type ReplyOutcome } from './reply-outcome';
+import { contextFingerprint, systemPromptKey, type CacheHit, type CachePolicy, type CacheQuery, type ResponseCacheService } from './response-cache';
 import type { ContextWindowService } from './context-window/context-window.service';
 import type { TokenCounter } from './token-counter';
 import type { Viewer } from './viewer';
 
 export interface ChatServiceOptions extends InputLimits, DegradePolicy {
   maxCompletionTokens: number;
+  /** systemPromptKey values whose cached replies serve every user. */
+  sharedPrompts: string[];
+  hitBudgetFraction: number;
   dedupeWaitMs: number;
 }
 
@@ -25,6 +29,8 @@ export interface ChatServiceDeps {
   budget: BudgetService;
   tokens: TokenCounter;
   context: ContextWindowService;
+  /** The response cache; null when disabled. */
+  cache: ResponseCacheService | null;
   log: Logger;
   metrics: Metrics;
   options: ChatServiceOptions;
@@ -40,6 +46,7 @@ interface SendRequest {
   conversationId: string;
   content: string;
   clientMessageId: string | null;
+  cachePolicy?: SendMessageInput['cachePolicy'];
 }
 
 interface Generated {
@@ -78,6 +85,7 @@ export class ChatService {
       conversationId: input.conversationId,
       content: validateContent(input.content, this.deps.options),
       clientMessageId: validateClientMessageId(input.clientMessageId),
+      cachePolicy: input.cachePolicy,
     };
   }
 
@@ -107,12 +115,18 @@ export class ChatService {
   private async accepted(viewer: Viewer, request: SendRequest): Promise<SendMessagePayload> {
     const conversation = await this.loadConversation(viewer, request.conversationId);
     const messages = [...(await this.loadContext(viewer, conversation, request.content)), { role: 'user' as const, content: request.content }];
-    const hold = await this.reserve(viewer, conversation.model, messages);
+    const query = this.cacheQuery(viewer, conversation, messages, request);
+    const hit = query ? await this.deps.cache!.lookup(query) : null;
+    const hold = hit
+      ? await this.reserve(viewer, conversation.model, this.hitCharge(hit), 0)
+      : await this.reserve(viewer, conversation.model, this.deps.tokens.countChat(conversation.model, messages), this.deps.options.maxCompletionTokens);
     try {
-      const begun = await this.deps.store.beginExchange({ userId: viewer.id, ...request, model: conversation.model });
+      const { conversationId, content, clientMessageId } = request;
+      const begun = await this.deps.store.beginExchange({ userId: viewer.id, conversationId, content, clientMessageId, model: conversation.model });
       if (begun.kind === 'not_found') throw new NotFoundError('Conversation not found');
       if (begun.kind === 'duplicate') return await this.settled(viewer, begun.exchange, request);
-      const generation = this.generate(viewer, conversation, messages, begun.exchange, hold);
+      const outcome = hit ? Promise.resolve<ReplyOutcome>({ kind: 'cached', hit }) : this.produce(conversation, messages, query);
+      const generation = this.generate(viewer, conversation, outcome, begun.exchange, hold);
       if (request.clientMessageId) {
         this.waiter.track(request.conversationId, request.clientMessageId, generation.then((result) => result.exchange));
       }
@@ -122,6 +136,39 @@ export class ChatService {
     } finally {
       await hold.release();
     }
+  }
+
+  /** Step 4's key: same model, prompt, prior turns and (normalised) message, in the user's scope. */
+  private cacheQuery(viewer: Viewer, conversation: ConversationRecord, messages: ChatTurn[], request: SendRequest): CacheQuery | null {
+    const { cache, options } = this.deps;
+    if (!cache) return null;
+    const promptKey = systemPromptKey(conversation.systemPrompt);
+    return cache.prepare({
+      userId: viewer.id,
+      model: conversation.model,
+      params: { maxTokens: options.maxCompletionTokens },
+      systemPromptVersion: promptKey,
+      shared: options.sharedPrompts.includes(promptKey),
+      contextFingerprint: contextFingerprint(messages.slice(0, -1), conversation.summary),
+      message: request.content,
+      policy: (request.cachePolicy ?? 'USE') as CachePolicy,
+    });
+  }
+
+  /** Tokens a cache hit is charged: the configured fraction of what it saved (default none). */
+  private hitCharge(hit: CacheHit): number {
+    return Math.ceil(hit.usage.totalTokens * this.deps.options.hitBudgetFraction);
+  }
+
+  /** Step 7: one model call per identical in-flight request; its twins get the stored reply. */
+  private async produce(conversation: ConversationRecord, messages: ChatTurn[], query: CacheQuery | null): Promise<ReplyOutcome> {
+    if (!query) return this.callModel(conversation, messages);
+    const flight = await this.deps.cache!.singleFlight(query, async () => {
+      const value = await this.callModel(conversation, messages);
+      const reply = value.kind === 'complete' ? { status: 'COMPLETE' as const, ...value.completion } : null;
+      return { value, reply };
+    });
+    return flight.source === 'cache' ? { kind: 'cached', hit: flight.hit } : flight.value;
   }
 
   private async settled(viewer: Viewer, exchange: Exchange, request: SendRequest): Promise<SendMessagePayload> {
@@ -142,14 +189,10 @@ export class ChatService {
   }
 
   /** Step 5: hold the worst case (counted prompt + max completion) before anything is stored. */
-  private async reserve(viewer: Viewer, model: string, messages: ChatTurn[]): Promise<BudgetHold> {
+  private async reserve(viewer: Viewer, model: string, promptTokens: number, maxCompletionTokens: number): Promise<BudgetHold> {
     const { metrics } = this.deps;
     try {
-      const reservation = await this.deps.budget.reserve(viewer, {
-        model,
-        promptTokens: this.deps.tokens.countChat(model, messages),
-        maxCompletionTokens: this.deps.options.maxCompletionTokens,
-      });
+      const reservation = await this.deps.budget.reserve(viewer, { model, promptTokens, maxCompletionTokens });
       metrics.budgetReservations.inc({ outcome: 'accepted' });
       return new BudgetHold(this.deps.budget, reservation, (kind) => metrics.budgetSettlements.inc({ kind }));
     } catch (error: unknown) {
@@ -161,15 +204,15 @@ export class ChatService {
     }
   }
 
-  /** Steps 7-9: call the model, store the reply with its usage, then charge only what was used. */
+  /** Steps 7-10: await the reply, store it with its usage, charge what was used, update the context. */
   private async generate(
     viewer: Viewer,
     conversation: ConversationRecord,
-    messages: ChatTurn[],
+    pending: Promise<ReplyOutcome>,
     exchange: Exchange,
     hold: BudgetHold,
   ): Promise<Generated> {
-    const outcome = await this.callModel(conversation, messages);
+    const outcome = await pending;
     const charged = outcome.kind === 'complete' ? outcome.completion : null;
     const reply = await this.deps.store.finishExchange({
       userId: viewer.id,
@@ -179,8 +222,8 @@ export class ChatService {
       costMicroUsd: charged ? this.deps.budget.cost(charged.model, charged.usage) : 0,
     });
     if (!reply) throw new NotFoundError('Conversation not found');
-    this.record(reply.status, charged);
-    if (charged) await hold.settle(charged.usage, charged.model);
+    this.record(reply.status, outcome);
+    await this.charge(hold, outcome);
     await this.deps.context.appendExchange(
       viewer, conversation, { role: 'user', content: exchange.userMessage.content },
       reply.status === 'COMPLETE' ? { role: 'assistant', content: reply.content } : null, reply.seq,
@@ -190,6 +233,14 @@ export class ChatService {
       exchange: { userMessage: exchange.userMessage, assistantMessage: reply },
       failure: busy ? new ServiceUnavailableError(outcome.reason, { userMessageId: exchange.userMessage.id, assistantMessageId: reply.id }) : null,
     };
+  }
+
+  /** Step 9: real usage for a model reply, the configured fraction for a cache hit, nothing otherwise. */
+  private async charge(hold: BudgetHold, outcome: ReplyOutcome): Promise<void> {
+    if (outcome.kind === 'complete') return hold.settle(outcome.completion.usage, outcome.completion.model);
+    const tokens = outcome.kind === 'cached' ? this.hitCharge(outcome.hit) : 0;
+    if (tokens === 0 || outcome.kind !== 'cached') return hold.release();
+    return hold.settle({ promptTokens: tokens, completionTokens: 0, totalTokens: tokens }, outcome.hit.model);
   }
 
   private async callModel(conversation: ConversationRecord, messages: ChatTurn[]): Promise<ReplyOutcome> {
@@ -209,13 +260,15 @@ export class ChatService {
     }
   }
 
-  private record(status: string, charged: Completion | null): void {
+  private record(status: string, outcome: ReplyOutcome): void {
     const { metrics } = this.deps;
     metrics.replies.inc({ status });
-    if (!charged) return;
-    metrics.modelTokens.inc({ model: charged.model, kind: 'prompt' }, charged.usage.promptTokens);
-    metrics.modelTokens.inc({ model: charged.model, kind: 'completion' }, charged.usage.completionTokens);
-    metrics.modelCost.inc({ model: charged.model }, this.deps.budget.cost(charged.model, charged.usage) / 1e6);
+    if (outcome.kind === 'cached') metrics.cacheTokensSaved.inc(outcome.hit.usage.totalTokens);
+    if (outcome.kind !== 'complete') return;
+    const { model, usage } = outcome.completion;
+    metrics.modelTokens.inc({ model, kind: 'prompt' }, usage.promptTokens);
+    metrics.modelTokens.inc({ model, kind: 'completion' }, usage.completionTokens);
+    metrics.modelCost.inc({ model }, this.deps.budget.cost(model, usage) / 1e6);
   }
 
   private toPayload(exchange: Exchange): SendMessagePayload {

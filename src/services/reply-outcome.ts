@@ -2,6 +2,7 @@ import { LlmError } from '../errors';
 import type { FinishExchange } from '../ports/chat-store';
 import type { Completion } from '../ports/llm-client';
 import { UpstreamBusyError } from './model-router';
+import type { CacheHit } from './response-cache';
 
 export interface DegradePolicy {
   /** 'reply': a stored DEGRADED canned reply; 'error': a FAILED reply and UPSTREAM_UNAVAILABLE. */
@@ -12,6 +13,7 @@ export interface DegradePolicy {
 /** What the model step produced; decides the stored reply, the charge and the answer. */
 export type ReplyOutcome =
   | { kind: 'complete'; completion: Completion }
+  | { kind: 'cached'; hit: CacheHit }
   | { kind: 'degraded'; text: string }
   | { kind: 'failed'; reason: string; busy: boolean };
 
@@ -31,10 +33,16 @@ export function failureOutcome(error: unknown, policy: DegradePolicy): ReplyOutc
 export function replyFields(
   outcome: ReplyOutcome,
   requestedModel: string,
-): Pick<FinishExchange, 'status' | 'content' | 'model' | 'usage' | 'error'> {
+): Pick<FinishExchange, 'status' | 'content' | 'model' | 'usage' | 'error' | 'cache'> {
   switch (outcome.kind) {
     case 'complete':
       return { status: 'COMPLETE', content: outcome.completion.content, model: outcome.completion.model, usage: outcome.completion.usage, error: null };
+    case 'cached':
+      // A cached reply cost no model tokens; its mark says where it came from.
+      return {
+        status: 'COMPLETE', content: outcome.hit.content, model: outcome.hit.model, usage: null, error: null,
+        cache: { level: outcome.hit.level, similarity: outcome.hit.similarity },
+      };
     case 'degraded':
       return { status: 'DEGRADED', content: outcome.text, model: requestedModel, usage: null, error: null };
     case 'failed':

@@ -5,6 +5,10 @@ import { RedisContextCache } from '../adapters/redis/redis-context-cache';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { ContextCache } from '../ports/context-cache';
+import { MemoryResponseCache } from '../adapters/memory/memory-response-cache';
+import { OpenAiEmbedder } from '../adapters/openai/openai-embedder';
+import { RedisResponseCache } from '../adapters/redis/redis-response-cache';
+import { ResponseCacheService } from '../services/response-cache';
 import { timedRedis } from './infrastructure';
 
 /** Logs a cache's absorbed Redis failures at most every 10 s each, so an outage is one line, not thousands. */
@@ -27,4 +31,29 @@ export function createContextCache(config: Config, redis: Redis | null, log: Log
     onError: throttledWarn(log, 'context cache unavailable; building windows from the store'),
   });
   return timedRedis(cache, 'context-cache', metrics);
+}
+
+/** Exact and similar-query reply cache; none at all when RESPONSE_CACHE_ENABLED=false. */
+export function createResponseCache(config: Config, redis: Redis | null, log: Logger, metrics: Metrics): ResponseCacheService | null {
+  const settings = config.responseCache;
+  if (!settings.enabled) return null;
+  const apiKey = config.openai.apiKeys[0];
+  const embedder = apiKey
+    ? new OpenAiEmbedder({ apiKey, baseUrl: config.openai.baseUrl, model: settings.embeddings.model, dimensions: settings.embeddings.dimensions, timeoutMs: settings.embeddings.timeoutMs })
+    : null;
+  const store = redis ? timedRedis(new RedisResponseCache(redis, { prefix: `${config.redis.keyPrefix}rc:` }), 'response-cache', metrics) : new MemoryResponseCache();
+  return new ResponseCacheService({
+    store,
+    embedder,
+    log,
+    options: {
+      ttlMs: settings.ttlMs,
+      similarityThreshold: settings.similarityThreshold,
+      maxTemperature: settings.maxTemperature,
+      maxEntriesPerScope: settings.maxEntriesPerScope,
+      embedTimeoutMs: settings.embeddings.timeoutMs,
+      storeTimeoutMs: config.redis.commandTimeoutMs,
+    },
+    onLookup: (level, result) => metrics.cacheRequests.inc({ level: level.toLowerCase(), result }),
+  });
 }

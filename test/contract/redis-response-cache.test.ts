@@ -70,6 +70,7 @@ describe('RedisResponseCache keys and scripts', () => {
       `${prefix}{${scope}}:buckets:idx`,
       `${prefix}{${scope}}:entries`,
       `${prefix}{${scope}}:expiries`,
+      `${prefix}{${scope}}:filed:idx`,
       `${prefix}{${scope}}:flight:fedcba9876543210`,
       `${prefix}{${scope}}:vectors:idx`,
     ]);
@@ -77,11 +78,11 @@ describe('RedisResponseCache keys and scripts', () => {
     expect(ttls.every((ttl) => ttl > 0 && ttl <= 60_000)).toBe(true);
   });
 
-  it('stores vectors compactly: a small header and 4 bytes per dimension', async () => {
+  it('stores vectors compactly: 4 bytes per dimension, little-endian float32', async () => {
     await store.put(entry('0123456789abcdef'));
     const blob = await redis.hgetBuffer(`${prefix}{${scope}}:vectors:idx`, '0123456789abcdef');
-    expect(blob?.length).toBe(2 + 2 * 8 + 4 * vector.length);
-    expect(blob?.readFloatLE(2 + 16 + 4)).toBeCloseTo(0.8, 6);
+    expect(blob?.length).toBe(4 * vector.length);
+    expect(blob?.readFloatLE(4)).toBeCloseTo(0.8, 6);
   });
 
   it('removes an evicted entry from every structure, buckets included', async () => {
@@ -91,6 +92,7 @@ describe('RedisResponseCache keys and scripts', () => {
     expect(await redis.hkeys(`${prefix}{${scope}}:entries`)).toEqual(['fedcba9876543210']);
     expect(await redis.hkeys(`${prefix}{${scope}}:vectors:idx`)).toEqual(['fedcba9876543210']);
     expect(await redis.hgetall(`${prefix}{${scope}}:buckets:idx`)).toEqual({ '12': 'fedcba9876543210', '1031': 'fedcba9876543210' });
+    expect(await redis.hgetall(`${prefix}{${scope}}:filed:idx`)).toEqual({ fedcba9876543210: '12,1031' });
   });
 
   it('still works after the server forgets its scripts', async () => {
@@ -106,9 +108,10 @@ describe('RedisResponseCache keys and scripts', () => {
     expect(await store.claimFlight({ scope, id: '0123456789abcdef' }, 'a', 1_000)).toEqual({ kind: 'abandoned' });
   });
 
-  it('refuses a prefix that would break the hash tag, and an index name that would escape its key', async () => {
+  it('refuses a prefix that would break the hash tag, and names that would escape their keys', async () => {
     expect(() => new RedisResponseCache(redis, { prefix: 'bad{prefix}:' })).toThrow(/must not contain/);
     await expect(store.put(entry('0123456789abcdef', { index: 'x}:y' }))).rejects.toThrow(/invalid similarity index/);
+    await expect(store.put(entry('not-an-entry-id!'))).rejects.toThrow(/invalid response cache entry id/);
   });
 
   it('rejects, rather than hangs, when Redis is unreachable', async () => {

@@ -32,11 +32,11 @@ describe('context window through the API', () => {
     }
     const summary = await t.gql<{ conversation: { summary: string | null } }>(token, SUMMARY, { id });
     expect(summary.data!.conversation.summary).toEqual(expect.any(String));
-    const replies = chatCalls().filter((call) => call.messages[0]?.content === 'You are a travel guide.');
+    const replies = chatCalls().filter((call) => call.messages?.[0]?.content === 'You are a travel guide.');
     const last = replies.at(-1)!;
-    expect(last.messages[0]).toEqual({ role: 'system', content: 'You are a travel guide.' });
-    expect(last.messages.some((message) => message.role === 'system' && message.content !== 'You are a travel guide.')).toBe(true);
-    const turns = last.messages.map((message) => ({ role: message.role as 'system' | 'user' | 'assistant', content: String(message.content) }));
+    expect(last.messages?.[0]).toEqual({ role: 'system', content: 'You are a travel guide.' });
+    expect((last.messages ?? []).some((message) => message.role === 'system' && message.content !== 'You are a travel guide.')).toBe(true);
+    const turns = (last.messages ?? []).map((message) => ({ role: message.role as 'system' | 'user' | 'assistant', content: String(message.content) }));
     expect(counter.countChat('gpt-4o-mini', turns) + 60).toBeLessThanOrEqual(500);
   });
 
@@ -47,6 +47,6 @@ describe('context window through the API', () => {
     const updated = await t.gql<{ updateSystemPrompt: { systemPromptVersion: number } }>(token, UPDATE_PROMPT, { id, systemPrompt: 'New prompt.' });
     expect(updated.data!.updateSystemPrompt.systemPromptVersion).toBe(2);
     await t.gql(token, SEND, { input: { conversationId: id, content: 'again' } });
-    expect(chatCalls().at(-1)!.messages[0]).toEqual({ role: 'system', content: 'New prompt.' });
+    expect(chatCalls().at(-1)!.messages?.[0]).toEqual({ role: 'system', content: 'New prompt.' });
   });
 });

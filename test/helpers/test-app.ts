@@ -46,6 +46,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     RETRY_MAX_DELAY_MS: '50',
     // Each app its own keys, so parallel test files never share limits or budgets.
     REDIS_KEY_PREFIX: `parley-test:${randomUUID()}:`,
+    // The response cache changes how many model calls repeats make; tests about it turn it on.
+    RESPONSE_CACHE_ENABLED: 'false',
     // Limits out of the way unless a test is about them.
     TIER_LIMITS: JSON.stringify({
       free: { sendPerMinute: 100_000, maxConcurrentGenerations: 1_000 },

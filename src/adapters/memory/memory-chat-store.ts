@@ -162,7 +162,7 @@ export class MemoryChatStore implements ChatStore {
     const now = new Date();
     Object.assign(reply, {
       status: input.status, content: input.content, model: input.model,
-      usage: input.usage, error: input.error, updatedAt: now,
+      usage: input.usage, error: input.error, cache: input.cache ?? null, updatedAt: now,
     });
     const usage = input.usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
     Object.assign(conversation, {
@@ -249,6 +249,7 @@ export class MemoryChatStore implements ChatStore {
       model: fields.role === 'ASSISTANT' ? input.model : null,
       usage: null,
       error: null,
+      cache: null,
       createdAt: now,
       updatedAt: now,
       ...fields,

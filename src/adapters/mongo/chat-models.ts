@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import type { MessageRole, MessageStatus, TokenUsage, UsageLedgerEntry } from '../../ports/chat-store';
+import type { CacheMark, MessageRole, MessageStatus, TokenUsage, UsageLedgerEntry } from '../../ports/chat-store';
 
 export interface ConversationDoc {
   _id: Types.ObjectId;
@@ -33,6 +33,7 @@ export interface MessageDoc {
   usage: TokenUsage | null;
   clientMessageId?: string;
   error: string | null;
+  cache?: CacheMark | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -79,6 +80,7 @@ const messageSchema = new Schema<MessageDoc>(
     usage: { type: usageSchema, default: null },
     clientMessageId: { type: String },
     error: { type: String, default: null },
+    cache: { type: new Schema({ level: String, similarity: Number }, { _id: false }), default: null },
   },
   { collection: 'messages', timestamps: true, versionKey: false, bufferTimeoutMS: 5_000 },
 );

@@ -47,6 +47,7 @@ export function toMessage(doc: MessageDoc): MessageRecord {
       : null,
     clientMessageId: doc.clientMessageId ?? null,
     error: doc.error ?? null,
+    cache: doc.cache ? { level: doc.cache.level, similarity: doc.cache.similarity } : null,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };

@@ -171,7 +171,7 @@ export class MongoChatStore implements ChatStore {
       const reply = await this.models.messages
         .findOneAndUpdate(
           { _id: replyId, conversationId, userId: input.userId, status: 'PENDING' },
-          { $set: { status: input.status, content: input.content, model: input.model, usage: input.usage, error: input.error } },
+          { $set: { status: input.status, content: input.content, model: input.model, usage: input.usage, error: input.error, cache: input.cache ?? null } },
           { new: true, session },
         )
         .lean<MessageDoc>();

@@ -150,10 +150,22 @@ function rankCandidates(filed: Array<string | null>, perBucket: number, maxCandi
 /** Cosine of two unit vectors; -Infinity for an expired entry or a missing or foreign-sized vector. */
 function cosine(query: Float32Array, blob: Buffer | null | undefined, expiresAt: string | null | undefined, nowMs: number): number {
   if (!blob || blob.length !== query.length * 4 || expiresAt == null || Number(expiresAt) <= nowMs) return -Infinity;
-  const vector = fromBlob(blob);
+  const vector = floatView(blob);
   let sum = 0;
-  for (let i = 0; i < query.length; i += 1) sum += (query[i] ?? 0) * (vector[i] ?? 0);
+  for (let i = 0; i < query.length; i += 1) sum += (query[i] as number) * (vector[i] as number);
   return sum;
+}
+
+/** Reused for blobs that are not 4-byte aligned, so a lookup allocates nothing per candidate. */
+let scratch = new Float32Array(0);
+
+/** The blob as float32s: a view when it is aligned, else a copy in `scratch` (valid until the next call). */
+function floatView(blob: Buffer): Float32Array {
+  if (!LITTLE_ENDIAN_HOST) return Float32Array.from({ length: blob.length / 4 }, (_, index) => blob.readFloatLE(index * 4));
+  if (blob.byteOffset % 4 === 0) return new Float32Array(blob.buffer, blob.byteOffset, blob.length / 4);
+  if (scratch.length < blob.length / 4) scratch = new Float32Array(blob.length / 4);
+  new Uint8Array(scratch.buffer, 0, blob.length).set(blob);
+  return scratch.subarray(0, blob.length / 4);
 }
 
 function toBlob(vector: Float32Array): Buffer {
@@ -161,14 +173,6 @@ function toBlob(vector: Float32Array): Buffer {
   const blob = Buffer.alloc(vector.length * 4);
   vector.forEach((value, index) => blob.writeFloatLE(value, index * 4));
   return blob;
-}
-
-function fromBlob(blob: Buffer): Float32Array {
-  if (LITTLE_ENDIAN_HOST) {
-    if (blob.byteOffset % 4 === 0) return new Float32Array(blob.buffer, blob.byteOffset, blob.length / 4);
-    return new Float32Array(new Uint8Array(blob).buffer);
-  }
-  return Float32Array.from({ length: blob.length / 4 }, (_, index) => blob.readFloatLE(index * 4));
 }
 
 function encodeReply(reply: CachedReply): string {

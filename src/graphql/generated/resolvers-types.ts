@@ -17,6 +17,25 @@ export type Scalars = {
   DateTime: { input: Date; output: Date; }
 };
 
+export type CacheLevel =
+  /** Same model, prompt, context and (normalised) message. */
+  | 'EXACT'
+  /** A paraphrase in the same scope, at or above the similarity threshold. */
+  | 'SIMILAR';
+
+/** Where a reply came from when it was not generated for this message. */
+export type CacheMark = {
+  __typename?: 'CacheMark';
+  hit: CacheLevel;
+  /** Cosine similarity of the questions; 1 for an exact hit. */
+  similarity: Scalars['Float']['output'];
+};
+
+export type CachePolicy =
+  | 'BYPASS'
+  | 'REFRESH'
+  | 'USE';
+
 export type Conversation = {
   __typename?: 'Conversation';
   createdAt: Scalars['DateTime']['output'];
@@ -75,6 +94,8 @@ export type DeleteConversationPayload = {
 
 export type Message = {
   __typename?: 'Message';
+  /** Set when the reply was served from the response cache (no model tokens spent). */
+  cache?: Maybe<CacheMark>;
   clientMessageId?: Maybe<Scalars['ID']['output']>;
   content: Scalars['String']['output'];
   conversationId: Scalars['ID']['output'];
@@ -192,6 +213,8 @@ export type QueryConversationsArgs = {
 };
 
 export type SendMessageInput = {
+  /** USE (default): read and fill the response cache; BYPASS: neither; REFRESH: skip reading, store the new reply. */
+  cachePolicy?: InputMaybe<CachePolicy>;
   /** Makes the send idempotent: the same id in the same conversation is answered once. */
   clientMessageId?: InputMaybe<Scalars['ID']['input']>;
   content: Scalars['String']['input'];
@@ -312,6 +335,9 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CacheLevel: CacheLevel;
+  CacheMark: ResolverTypeWrapper<CacheMark>;
+  CachePolicy: CachePolicy;
   Conversation: ResolverTypeWrapper<ConversationModel>;
   ConversationConnection: ResolverTypeWrapper<Omit<ConversationConnection, 'edges'> & { edges: Array<ResolversTypes['ConversationEdge']> }>;
   ConversationEdge: ResolverTypeWrapper<Omit<ConversationEdge, 'node'> & { node: ResolversTypes['Conversation'] }>;
@@ -341,6 +367,7 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
+  CacheMark: CacheMark;
   Conversation: ConversationModel;
   ConversationConnection: Omit<ConversationConnection, 'edges'> & { edges: Array<ResolversParentTypes['ConversationEdge']> };
   ConversationEdge: Omit<ConversationEdge, 'node'> & { node: ResolversParentTypes['Conversation'] };
@@ -363,6 +390,11 @@ export type ResolversParentTypes = {
   Usage: Usage;
   UsagePeriod: UsagePeriod;
   Viewer: ViewerModel;
+};
+
+export type CacheMarkResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CacheMark'] = ResolversParentTypes['CacheMark']> = {
+  hit?: Resolver<ResolversTypes['CacheLevel'], ParentType, ContextType>;
+  similarity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
 export type ConversationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Conversation'] = ResolversParentTypes['Conversation']> = {
@@ -399,6 +431,7 @@ export type DeleteConversationPayloadResolvers<ContextType = GraphQLContext, Par
 };
 
 export type MessageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Message'] = ResolversParentTypes['Message']> = {
+  cache?: Resolver<Maybe<ResolversTypes['CacheMark']>, ParentType, ContextType>;
   clientMessageId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   content?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   conversationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -476,6 +509,7 @@ export type ViewerResolvers<ContextType = GraphQLContext, ParentType extends Res
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
+  CacheMark?: CacheMarkResolvers<ContextType>;
   Conversation?: ConversationResolvers<ContextType>;
   ConversationConnection?: ConversationConnectionResolvers<ContextType>;
   ConversationEdge?: ConversationEdgeResolvers<ContextType>;

@@ -1,0 +1,16 @@
+/** Sentence punctuation that ends a message without changing what it asks. */
+const TRAILING = /[\s.?!,;:…。？！]+$/u;
+const FACTORIAL = /\p{N}!/u;
+
+/**
+ * The exact-level form of a user message: Unicode-compatible (NFKC), trimmed, whitespace
+ * collapsed, lowercased, trailing punctuation dropped. It never drops a word, a digit or a
+ * negation; a trailing `!` right after a digit is a factorial and stays.
+ */
+export function normalizeMessage(message: string): string {
+  const text = message.normalize('NFKC').replace(/\s+/gu, ' ').trim().toLowerCase();
+  const trailing = TRAILING.exec(text);
+  if (!trailing) return text;
+  const kept = text.slice(0, trailing.index);
+  return FACTORIAL.test(text.slice(Math.max(0, trailing.index - 1), trailing.index + 1)) ? text : kept;
+}

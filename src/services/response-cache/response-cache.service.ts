@@ -1,0 +1,135 @@
+import type { Embedder } from '../../ports/embedder';
+import type { ResponseCacheStore } from '../../ports/response-cache';
+import type { Logger } from '../../observability/logger';
+import { CacheCallGuard } from './cache-call-guard';
+import { toCacheHit } from './cache-hit';
+import { CacheQuery } from './cache-query';
+import {
+  CacheLevel,
+  type CacheableReply,
+  type CacheHit,
+  type FlightOutcome,
+  type LookupObserver,
+  type LookupResult,
+  type Produced,
+  type ResponseCacheRequest,
+} from './cache-types';
+import { LshHasher } from './lsh-hasher';
+import { resolveResponseCacheOptions, type ResolvedResponseCacheOptions, type ResponseCacheOptions } from './response-cache-options';
+import { SimilarLookup } from './similar-lookup';
+import { SingleFlight } from './single-flight';
+import { ThrottledLog } from './throttled-log';
+
+export interface ResponseCacheDeps {
+  store: ResponseCacheStore;
+  /** Without one, only the exact level works. */
+  embedder?: Embedder | null;
+  log: Logger;
+  options?: ResponseCacheOptions;
+  /** Called once per level per lookup, e.g. to count hits and misses. Must not throw. */
+  onLookup?: LookupObserver;
+}
+
+/**
+ * The response cache: exact entries, then similar questions in the same safe scope, and
+ * single-flight for identical requests. No method ever throws because the cache's store or
+ * embedder failed; each such failure is a miss (or a skipped write) within the configured timeouts.
+ */
+export class ResponseCacheService {
+  readonly options: ResolvedResponseCacheOptions;
+  private readonly guard: CacheCallGuard;
+  private readonly embedGuard: CacheCallGuard;
+  private readonly similar: SimilarLookup;
+  private readonly flights: SingleFlight;
+
+  constructor(private readonly deps: ResponseCacheDeps) {
+    this.options = resolveResponseCacheOptions(deps.options);
+    const log = new ThrottledLog(deps.log, this.options.logIntervalMs);
+    this.guard = new CacheCallGuard(log, { timeoutMs: this.options.storeTimeoutMs, cooldownMs: this.options.storeCooldownMs });
+    this.embedGuard = new CacheCallGuard(log, { timeoutMs: this.options.embedTimeoutMs, cooldownMs: 0 });
+    this.similar = new SimilarLookup({
+      store: deps.store,
+      embedder: deps.embedder ?? null,
+      storeGuard: this.guard,
+      embedGuard: this.embedGuard,
+      hasher: new LshHasher(this.options.lsh),
+      options: this.options,
+    });
+    this.flights = new SingleFlight({ store: deps.store, guard: this.guard, options: this.options, write: (query, reply, owner) => this.write(query, reply, owner) });
+  }
+
+  /** Derives the request's keys and permissions once; pass the result to the other methods. */
+  prepare(request: ResponseCacheRequest): CacheQuery {
+    return new CacheQuery(request, this.options);
+  }
+
+  /** The cached reply for the query, exact level first; null on a miss or when reading is not allowed. */
+  async lookup(query: CacheQuery): Promise<CacheHit | null> {
+    if (!query.readable) {
+      this.report(CacheLevel.Exact, 'skipped');
+      this.report(CacheLevel.Similar, 'skipped');
+      return null;
+    }
+    const exact = await this.exact(query);
+    if (exact.result === 'hit' || exact.result === 'error') {
+      // A store that just failed would fail the similar level too; skip its embedding call.
+      this.report(CacheLevel.Similar, exact.result === 'hit' ? 'skipped' : 'error');
+      return exact.hit;
+    }
+    const { result, hit } = await this.similar.find(query);
+    this.report(CacheLevel.Similar, result);
+    return hit;
+  }
+
+  /**
+   * Stores a reply for the query, when policy and temperature allow and it is COMPLETE with
+   * content; DEGRADED and FAILED replies are never kept. True when stored.
+   */
+  async store(query: CacheQuery, reply: CacheableReply): Promise<boolean> {
+    return this.write(query, reply);
+  }
+
+  /**
+   * Wraps the model call so that identical concurrent requests (same exact key, policy USE) make
+   * one call: the owner runs `produce` and its reply is stored for the rest, who get it as an
+   * EXACT hit. `produce` runs here at most once; its errors pass through unchanged. With policy
+   * BYPASS or REFRESH, or while the store is unavailable, it simply runs `produce` (and stores the
+   * reply when allowed), so the caller never needs a separate `store` call.
+   */
+  async singleFlight<T>(query: CacheQuery, produce: () => Promise<Produced<T>>): Promise<FlightOutcome<T>> {
+    return this.flights.run(query, produce);
+  }
+
+  private async exact(query: CacheQuery): Promise<{ result: LookupResult; hit: CacheHit | null }> {
+    const found = await this.guard.run('get', () => this.deps.store.get(query.key));
+    const result: LookupResult = !found.ok ? 'error' : found.value ? 'hit' : 'miss';
+    this.report(CacheLevel.Exact, result);
+    return { result, hit: found.ok && found.value ? toCacheHit(found.value, CacheLevel.Exact, 1) : null };
+  }
+
+  private async write(query: CacheQuery, reply: CacheableReply, flightOwner?: string): Promise<boolean> {
+    if (!query.writable || reply.status !== 'COMPLETE' || reply.content === '') return false;
+    const indexed = query.similarEligible ? await this.similar.embed(query) : null;
+    const stored = await this.guard.run('put', () =>
+      this.deps.store.put({
+        ...query.key,
+        reply: { content: reply.content, model: reply.model, usage: reply.usage, signature: query.signature, createdAtMs: Date.now() },
+        ttlMs: this.options.ttlMs,
+        maxEntriesPerScope: this.options.maxEntriesPerScope,
+        maxPerBucket: this.options.maxPerBucket,
+        index: indexed?.index ?? 'none',
+        embedding: indexed?.embedding ?? null,
+        ...(flightOwner === undefined ? {} : { flightOwner }),
+      }),
+    );
+    return stored.ok;
+  }
+
+  private report(level: CacheLevel, result: LookupResult): void {
+    try {
+      this.deps.onLookup?.(level, result);
+    } catch (error: unknown) {
+      this.deps.log.warn('response cache lookup observer threw', { err: error });
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { CREATE, SEND } from '../helpers/operations';
+import { codes, startTestApp, type TestApp } from '../helpers/test-app';
+
+const SEND_CACHED = `mutation Send($input: SendMessageInput!) {
+  sendMessage(input: $input) {
+    assistantMessage { id content status usage { totalTokens } cache { hit similarity } }
+    usage { totalTokens }
+  }
+}`;
+
+interface Sent {
+  sendMessage: {
+    assistantMessage: { content: string; status: string; usage: { totalTokens: number } | null; cache: { hit: string; similarity: number } | null };
+    usage: { totalTokens: number };
+  };
+}
+
+describe('response cache through the API', () => {
+  let t: TestApp;
+  const completions = () => t.fake.requestCount('/v1/chat/completions');
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { RESPONSE_CACHE_ENABLED: 'true' } });
+  });
+  afterAll(async () => t.stop());
+  beforeEach(() => t.fake.reset());
+
+  async function firstTurn(token: string, content: string, extra: Record<string, unknown> = {}, systemPrompt?: string) {
+    const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: { systemPrompt } });
+    return t.gql<Sent>(token, SEND_CACHED, { input: { conversationId: created.data!.createConversation.id, content, ...extra } });
+  }
+
+  it('an exact repeat in a new conversation is served from the cache: no upstream call, no tokens charged', async () => {
+    const token = await t.token('cache-a');
+    const first = await firstTurn(token, 'How do I reset my password?');
+    expect(first.data!.sendMessage.assistantMessage.cache).toBeNull();
+    const usage = () => t.gql<{ usage: { day: { usedTokens: number } } }>(token, '{ usage { day { usedTokens } } }');
+    const before = (await usage()).data!.usage.day.usedTokens;
+    const again = await firstTurn(token, '  how do I reset my password?  ');
+    expect(again.data!.sendMessage.assistantMessage).toMatchObject({
+      status: 'COMPLETE', content: first.data!.sendMessage.assistantMessage.content, usage: null, cache: { hit: 'EXACT', similarity: 1 },
+    });
+    expect(again.data!.sendMessage.usage.totalTokens).toBe(0);
+    expect(completions()).toBe(1);
+    expect((await usage()).data!.usage.day.usedTokens).toBe(before);
+  });
+
+  it('a paraphrase is a SIMILAR hit with its similarity; a negation is a miss', async () => {
+    const token = await t.token('cache-b');
+    await firstTurn(token, 'what is the refund policy for annual plans');
+    const similar = await firstTurn(token, 'what is the refund policy for the annual plans');
+    expect(similar.data!.sendMessage.assistantMessage.cache).toMatchObject({ hit: 'SIMILAR' });
+    expect(similar.data!.sendMessage.assistantMessage.cache!.similarity).toBeGreaterThanOrEqual(0.95);
+    const negated = await firstTurn(token, 'what is not the refund policy for annual plans');
+    expect(negated.data!.sendMessage.assistantMessage.cache).toBeNull();
+    expect(completions()).toBe(2);
+  });
+
+  it("never serves one user's reply to another, nor across system prompts, and BYPASS skips it", async () => {
+    await firstTurn(await t.token('cache-c'), 'Tell me a fact about owls');
+    expect((await firstTurn(await t.token('cache-d'), 'Tell me a fact about owls')).data!.sendMessage.assistantMessage.cache).toBeNull();
+    const token = await t.token('cache-c');
+    expect((await firstTurn(token, 'Tell me a fact about owls', {}, 'Be funny.')).data!.sendMessage.assistantMessage.cache).toBeNull();
+    expect((await firstTurn(token, 'Tell me a fact about owls', { cachePolicy: 'BYPASS' })).data!.sendMessage.assistantMessage.cache).toBeNull();
+    expect(completions()).toBe(4);
+  });
+
+  it('never caches a DEGRADED reply', async () => {
+    const token = await t.token('cache-e');
+    t.fake.enqueueFaults(Array.from({ length: 6 }, () => ({ type: 'status' as const, status: 500 as const })));
+    const degraded = await firstTurn(token, 'Is anyone there?');
+    expect(degraded.data!.sendMessage.assistantMessage.status).toBe('DEGRADED');
+    const retry = await firstTurn(token, 'Is anyone there?');
+    expect(retry.data!.sendMessage.assistantMessage).toMatchObject({ status: 'COMPLETE', cache: null });
+  });
+
+  it('20 concurrent identical first turns make exactly one upstream call', async () => {
+    const token = await t.token('cache-f');
+    t.fake.setLatency(200);
+    const results = await Promise.all(Array.from({ length: 20 }, () => firstTurn(token, 'What are your opening hours?')));
+    expect(results.map((result) => codes(result))).toEqual(Array.from({ length: 20 }, () => []));
+    expect(completions()).toBe(1);
+    expect(new Set(results.map((result) => result.data!.sendMessage.assistantMessage.content)).size).toBe(1);
+  });
+});

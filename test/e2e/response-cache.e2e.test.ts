@@ -1,4 +1,4 @@
-import { CREATE, SEND } from '../helpers/operations';
+import { CREATE } from '../helpers/operations';
 import { codes, startTestApp, type TestApp } from '../helpers/test-app';
 
 const SEND_CACHED = `mutation Send($input: SendMessageInput!) {

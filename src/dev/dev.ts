@@ -19,17 +19,24 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
  */
 async function main(): Promise<void> {
   const stops: Stop[] = [];
-  let config = loadConfig();
-  config = await withMongo(config, stops);
-  config = await withRedis(config, stops);
-  config = await withModel(config, stops);
-  const token = await signDevToken({ secret: config.auth.jwtSecret ?? '', userId: DEV_USER, issuer: config.auth.issuer, audience: config.auth.audience });
-  const app = await createApp(config, { sandboxHeaders: { Authorization: `Bearer ${token}` } });
-  const url = await app.listen();
-  stopOnSignals(app, async () => {
+  const stopAll = async () => {
     for (const stop of stops.reverse()) await stop();
-  });
-  banner(url, token, config);
+  };
+  try {
+    let config = loadConfig();
+    config = await withMongo(config, stops);
+    config = await withRedis(config, stops);
+    config = await withModel(config, stops);
+    const token = await signDevToken({ secret: config.auth.jwtSecret ?? '', userId: DEV_USER, issuer: config.auth.issuer, audience: config.auth.audience });
+    const app = await createApp(config, { sandboxHeaders: { Authorization: `Bearer ${token}` } });
+    const url = await app.listen();
+    stopOnSignals(app, stopAll);
+    banner(url, token, config);
+  } catch (error: unknown) {
+    // Nothing this launcher started may outlive a failed start.
+    await stopAll();
+    throw error;
+  }
 }
 
 async function withMongo(config: Config, stops: Stop[]): Promise<Config> {
@@ -58,7 +65,7 @@ async function withModel(config: Config, stops: Stop[]): Promise<Config> {
   const baseUrl = await fake.start(0);
   stops.push(() => fake.stop());
   say(`OPENAI_API_KEY is not set: using the fake model at ${baseUrl} (control API under /_control).`);
-  return { ...config, openai: { ...config.openai, apiKey: FAKE_KEY, baseUrl } };
+  return { ...config, openai: { ...config.openai, apiKey: FAKE_KEY, apiKeys: [FAKE_KEY], baseUrl } };
 }
 
 function banner(url: string, token: string, config: Config): void {

@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+
+/** The error code of a TCP connect to a loopback port, or 'connected'. */
+function connectError(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+  });
+}
+
+const root = join(__dirname, '..', '..');
+
+/** `npm run dev` as a user runs it: embedded services, a printed token, a working API, a clean Ctrl-C. */
+describe('npm run dev', () => {
+  it('starts with no configuration, serves the printed token, and stops everything on SIGINT', async () => {
+    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/dev/dev.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 90_000;
+      while (!/export TOKEN=\S+/.test(output) && Date.now() < deadline && child.exitCode === null) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const url = /Parley is running: (\S+)\/graphql/.exec(output)?.[1];
+      const token = /export TOKEN=(\S+)/.exec(output)?.[1];
+      expect({ url, token, output: url && token ? 'ok' : output }).toEqual({ url: expect.any(String), token: expect.any(String), output: 'ok' });
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ me { id } }' }),
+      });
+      expect(await response.json()).toEqual({ data: { me: { id: 'dev-user' } } });
+      const redisPort = /Redis: redis:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(await connectError(Number(redisPort))).toBe('ECONNREFUSED');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 120_000);
+});

@@ -1,37 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { connectRedis } from '../../src/adapters/redis/redis-connection';
 import { RedisBudgetStore } from '../../src/adapters/redis/redis-budget-store';
 import { UNLIMITED, type BudgetPeriods } from '../../src/ports/budget-store';
 import { testRedisUrl } from '../setup/test-services';
+import { deleteKeys, newPrefix, redisContractHarness } from '../helpers/redis-prefix';
 import { defineBudgetStoreContract } from './budget-store.contract';
 
-const newPrefix = () => `parley-test:budget:${randomUUID()}:`;
+defineBudgetStoreContract('RedisBudgetStore', redisContractHarness('budget', (redis, prefix) => new RedisBudgetStore(redis, { prefix })));
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-}
-
-defineBudgetStoreContract('RedisBudgetStore', async () => {
-  const redis = await connectRedis({ url: testRedisUrl(), commandTimeoutMs: 2_000 });
-  let prefix = newPrefix();
-  let store = new RedisBudgetStore(redis, { prefix });
-  return {
-    get store() {
-      return store;
-    },
-    reset: async () => {
-      await deleteKeys(redis, prefix);
-      prefix = newPrefix();
-      store = new RedisBudgetStore(redis, { prefix });
-    },
-    close: async () => {
-      await deleteKeys(redis, prefix);
-      await redis.quit();
-    },
-  };
-});
+const testPrefix = () => newPrefix('budget');
 
 describe('RedisBudgetStore keys and scripts', () => {
   let redis: Redis;
@@ -47,7 +24,7 @@ describe('RedisBudgetStore keys and scripts', () => {
   });
   afterAll(async () => redis.quit());
   beforeEach(() => {
-    prefix = newPrefix();
+    prefix = testPrefix();
     store = new RedisBudgetStore(redis, { prefix });
   });
   afterEach(async () => deleteKeys(redis, prefix));

@@ -1,37 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { connectRedis } from '../../src/adapters/redis/redis-connection';
 import { RedisResponseCache } from '../../src/adapters/redis/redis-response-cache';
 import type { NewCacheEntry } from '../../src/ports/response-cache';
 import { testRedisUrl } from '../setup/test-services';
+import { deleteKeys, newPrefix, redisContractHarness } from '../helpers/redis-prefix';
 import { defineResponseCacheStoreContract } from './response-cache.contract';
 
-const newPrefix = () => `parley-test:response-cache:${randomUUID()}:`;
+defineResponseCacheStoreContract('RedisResponseCache', redisContractHarness('response-cache', (redis, prefix) => new RedisResponseCache(redis, { prefix })));
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-}
-
-defineResponseCacheStoreContract('RedisResponseCache', async () => {
-  const redis = await connectRedis({ url: testRedisUrl(), commandTimeoutMs: 2_000 });
-  let prefix = newPrefix();
-  let store = new RedisResponseCache(redis, { prefix });
-  return {
-    get store() {
-      return store;
-    },
-    reset: async () => {
-      await deleteKeys(redis, prefix);
-      prefix = newPrefix();
-      store = new RedisResponseCache(redis, { prefix });
-    },
-    close: async () => {
-      await deleteKeys(redis, prefix);
-      await redis.quit();
-    },
-  };
-});
+const testPrefix = () => newPrefix('response-cache');
 
 describe('RedisResponseCache keys and scripts', () => {
   let redis: Redis;
@@ -56,7 +33,7 @@ describe('RedisResponseCache keys and scripts', () => {
   });
   afterAll(async () => redis.quit());
   beforeEach(() => {
-    prefix = newPrefix();
+    prefix = testPrefix();
     store = new RedisResponseCache(redis, { prefix });
   });
   afterEach(async () => deleteKeys(redis, prefix));

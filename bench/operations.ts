@@ -1,13 +1,8 @@
 /** The operations under measurement, shaped like a frontend's. */
 export const TYPENAME = `{ __typename }`;
 
-export const SEND = `mutation Send($input: SendMessageInput!) {
-  sendMessage(input: $input) {
-    userMessage { id role content status clientMessageId }
-    assistantMessage { id role content status model usage { promptTokens completionTokens totalTokens } }
-    usage { promptTokens completionTokens totalTokens }
-  }
-}`;
+/** The same sendMessage a frontend (and the end-to-end tests) send. */
+export { SEND } from '../test/helpers/operations';
 
 export const CONVERSATIONS = `query Conversations($first: Int) {
   conversations(first: $first) {

@@ -83,3 +83,28 @@ describe('response cache through the API', () => {
     expect(new Set(results.map((result) => result.data!.sendMessage.assistantMessage.content)).size).toBe(1);
   });
 });
+
+describe('caches with Redis stopped', () => {
+  it('every cache misses within the command timeout and sendMessage is still answered', async () => {
+    const { startRedisServer } = await import('../../src/dev/redis-process');
+    const redis = await startRedisServer();
+    const t = await startTestApp({ env: { RESPONSE_CACHE_ENABLED: 'true', REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '200' } });
+    try {
+      const token = await t.token('cache-outage');
+      const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
+      const conversationId = created.data!.createConversation.id;
+      const send = (content: string) => t.gql<Sent>(token, SEND_CACHED, { input: { conversationId, content } });
+      expect((await send('before the outage')).errors).toBeUndefined();
+      await redis.stop();
+      const startedAt = Date.now();
+      const during = await send('during the outage');
+      expect(Date.now() - startedAt).toBeLessThan(1_500);
+      expect(during.data!.sendMessage.assistantMessage).toMatchObject({ status: 'COMPLETE', content: 'Echo: during the outage', cache: null });
+      const history = await t.store.listMessages('cache-outage', conversationId, { direction: 'asc', limit: 10 });
+      expect(history.map((message) => message.content)).toEqual(['before the outage', 'Echo: before the outage', 'during the outage', 'Echo: during the outage']);
+    } finally {
+      await t.stop();
+      await redis.stop();
+    }
+  });
+});

@@ -17,6 +17,7 @@ import { loadTypeDefs } from './graphql/schema';
 import { createLogger, type Logger } from './observability/logger';
 import { Metrics } from './observability/metrics';
 import type { ChatStore } from './ports/chat-store';
+import type { Embedder } from './ports/embedder';
 import type { LlmClient } from './ports/llm-client';
 import { ChatService } from './services/chat.service';
 import { ConversationService } from './services/conversation.service';
@@ -24,7 +25,8 @@ import { PendingSweeper } from './services/pending-sweeper';
 import { TokenCounter } from './services/token-counter';
 import { TokenVerifier } from './services/token-verifier';
 import { ContextWindowService } from './services/context-window/context-window.service';
-import { createContextCache, createResponseCache } from './wiring/caches';
+import type { ResponseCacheService } from './services/response-cache';
+import { createContextCache, createResponseCache, embeddingsCheck } from './wiring/caches';
 import { createBudget, createRateLimits } from './wiring/cost-control';
 import { closeRedis, createRedis, createStore } from './wiring/infrastructure';
 import { createLlm } from './wiring/model';
@@ -34,6 +36,8 @@ export interface AppOverrides {
   log?: Logger;
   store?: ChatStore;
   llm?: LlmClient;
+  /** The similar-query level's embedder (used only when that level is enabled). */
+  embedder?: Embedder;
   /** Headers the Sandbox landing page starts with (the dev launcher pre-fills a token). */
   sandboxHeaders?: Record<string, string>;
 }
@@ -74,9 +78,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     options: config.context,
     onCache: (level, result) => metrics.cacheRequests.inc({ level, result }),
   });
+  const responseCache = createResponseCache(config, redis, log, metrics, overrides.embedder);
+  // Awaited (bounded by the embeddings timeout) so a dead endpoint is reported before traffic arrives.
+  await responseCache?.probeEmbeddings();
   const chat = new ChatService({
     store, llm, log, metrics, limits, budget, tokens: tokenCounter, context,
-    cache: createResponseCache(config, redis, log, metrics),
+    cache: responseCache,
     options: {
       ...inputLimits, ...config.resilience, maxCompletionTokens: config.openai.maxCompletionTokens,
       sharedPrompts: config.responseCache.sharedPrompts, hitBudgetFraction: config.responseCache.hitBudgetFraction,
@@ -86,7 +93,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const httpServer = createServer();
   const apollo = createApollo(config, log, metrics, httpServer, overrides.sandboxHeaders);
   await apollo.start();
-  const readiness = new ReadinessProbe(readinessChecks(store, redis), 2_000, (name, up) => metrics.dependencyUp.set({ dependency: name }, up ? 1 : 0));
+  const readiness = new ReadinessProbe(readinessChecks(store, redis, responseCache), 2_000, (name, up) => metrics.dependencyUp.set({ dependency: name }, up ? 1 : 0));
   const onScrape = async () => {
     const load = ownLlm?.load() ?? { inFlight: 0, queued: 0 };
     metrics.upstreamInFlight.set(load.inFlight);
@@ -130,9 +137,10 @@ function createApollo(config: Config, log: Logger, metrics: Metrics, httpServer:
   });
 }
 
-function readinessChecks(store: ChatStore, redis: Redis | null): ReadinessCheck[] {
+function readinessChecks(store: ChatStore, redis: Redis | null, responseCache: ResponseCacheService | null): ReadinessCheck[] {
   const checks: ReadinessCheck[] = [{ name: 'store', check: () => store.ping() }];
   if (redis) checks.push({ name: 'redis', check: async () => void (await redis.ping()) });
+  if (responseCache?.embeddingHealth()) checks.push(embeddingsCheck(responseCache));
   return checks;
 }
 

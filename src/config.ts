@@ -103,14 +103,19 @@ const envSchema = z.object({
   CONTEXT_CACHE_TTL_SECONDS: int(3_600, 1),
   RESPONSE_CACHE_ENABLED: z.enum(['true', 'false']).default('true'),
   RESPONSE_CACHE_TTL_SECONDS: int(86_400, 1),
+  RESPONSE_CACHE_SIMILAR_ENABLED: z.enum(['true', 'false']).default('false'),
   RESPONSE_CACHE_SIMILARITY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.95),
   RESPONSE_CACHE_MAX_TEMPERATURE: z.coerce.number().min(0).max(2).default(1),
   RESPONSE_CACHE_MAX_ENTRIES_PER_SCOPE: int(10_000, 1),
   RESPONSE_CACHE_SHARED_PROMPTS: list(''),
   RESPONSE_CACHE_HIT_BUDGET_FRACTION: z.coerce.number().min(0).max(1).default(0),
   EMBEDDINGS_MODEL: z.string().min(1).default('text-embedding-3-small'),
-  EMBEDDINGS_DIMENSIONS: int(256, 8),
+  EMBEDDINGS_DIMENSIONS: int(256, 0).refine((value) => value === 0 || value >= 8, "must be 0 (the model's own length) or at least 8"),
   EMBEDDINGS_TIMEOUT_MS: int(1_000, 50),
+  EMBEDDINGS_COOLDOWN_MS: int(1_000, 0),
+  EMBEDDINGS_ENCODING: z.enum(['float', 'base64']).default('float'),
+  EMBEDDINGS_BASE_URL: optionalString.pipe(z.url().optional()),
+  EMBEDDINGS_API_KEY: optionalString,
   MAX_MESSAGE_CHARS: int(16_000, 1),
   MAX_TITLE_CHARS: int(200, 1),
   MAX_SYSTEM_PROMPT_CHARS: int(8_000, 1),
@@ -185,13 +190,25 @@ export interface Config {
   auth: { jwtSecret?: string; jwksUrl?: string; issuer?: string; audience?: string; tiers: string[] };
   responseCache: {
     enabled: boolean;
+    similarEnabled: boolean;
     ttlMs: number;
     similarityThreshold: number;
     maxTemperature: number;
     maxEntriesPerScope: number;
     sharedPrompts: string[];
     hitBudgetFraction: number;
-    embeddings: { model: string; dimensions: number; timeoutMs: number };
+    embeddings: {
+      model: string;
+      /** null: the model's own length (no `dimensions` sent). */
+      dimensions: number | null;
+      timeoutMs: number;
+      cooldownMs: number;
+      encoding: 'float' | 'base64';
+      /** Unset: the primary provider's (OPENAI_BASE_URL). */
+      baseUrl?: string;
+      /** Unset: the primary provider's first key. */
+      apiKey?: string;
+    };
   };
   context: {
     maxContextTokens: number;
@@ -337,13 +354,22 @@ function toConfig(env: Env): Config {
     },
     responseCache: {
       enabled: env.RESPONSE_CACHE_ENABLED === 'true',
+      similarEnabled: env.RESPONSE_CACHE_SIMILAR_ENABLED === 'true',
       ttlMs: env.RESPONSE_CACHE_TTL_SECONDS * 1000,
       similarityThreshold: env.RESPONSE_CACHE_SIMILARITY_THRESHOLD,
       maxTemperature: env.RESPONSE_CACHE_MAX_TEMPERATURE,
       maxEntriesPerScope: env.RESPONSE_CACHE_MAX_ENTRIES_PER_SCOPE,
       sharedPrompts: env.RESPONSE_CACHE_SHARED_PROMPTS,
       hitBudgetFraction: env.RESPONSE_CACHE_HIT_BUDGET_FRACTION,
-      embeddings: { model: env.EMBEDDINGS_MODEL, dimensions: env.EMBEDDINGS_DIMENSIONS, timeoutMs: env.EMBEDDINGS_TIMEOUT_MS },
+      embeddings: {
+        model: env.EMBEDDINGS_MODEL,
+        dimensions: env.EMBEDDINGS_DIMENSIONS === 0 ? null : env.EMBEDDINGS_DIMENSIONS,
+        timeoutMs: env.EMBEDDINGS_TIMEOUT_MS,
+        cooldownMs: env.EMBEDDINGS_COOLDOWN_MS,
+        encoding: env.EMBEDDINGS_ENCODING,
+        baseUrl: env.EMBEDDINGS_BASE_URL,
+        apiKey: env.EMBEDDINGS_API_KEY,
+      },
     },
     context: {
       maxContextTokens: env.CONTEXT_MAX_TOKENS,

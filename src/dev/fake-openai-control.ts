@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EMBEDDINGS_MODES, type EmbeddingsMode } from './fake-openai-embeddings';
 import { isValidDelay, parseFaultList, type FakeFault } from './fake-openai-faults';
 import { fail, invalidRequest, isRecord, ok, readJson, sendError, sendJson, type Parsed } from './fake-openai-http';
 import type { RecordedRequest } from './fake-openai-requests';
@@ -12,6 +13,7 @@ export interface FakeOpenAiControls {
   enqueueFaults(faults: FakeFault[]): void;
   setLatency(ms: number): void;
   setValidKeys(keys: string[] | null): void;
+  setEmbeddingsMode(mode: EmbeddingsMode): void;
   reset(): void;
 }
 
@@ -34,6 +36,12 @@ const postActions: Record<string, ControlAction> = {
     if (!isValidDelay(body.ms)) return fail('"ms" must be a number of milliseconds between 0 and 600000');
     controls.setLatency(body.ms);
     return ok({ latencyMs: body.ms });
+  },
+  embeddings: (body, controls) => {
+    const mode = EMBEDDINGS_MODES.find((known) => known === body.mode);
+    if (!mode) return fail(`"mode" must be one of ${EMBEDDINGS_MODES.join(', ')}`);
+    controls.setEmbeddingsMode(mode);
+    return ok({ mode });
   },
   keys: (body, controls) => {
     const keys = parseKeys(body.keys);

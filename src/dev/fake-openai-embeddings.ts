@@ -40,10 +40,24 @@ export function toBase64Float32(vector: number[]): string {
   return Buffer.from(new Float32Array(vector).buffer).toString('base64');
 }
 
-export function embeddingsBody(request: EmbeddingRequest): Record<string, unknown> {
+/**
+ * How the fake answers embeddings requests, each like a kind of real server:
+ * - `honour`: as OpenAI does, in the `encoding_format` asked for (float unless base64 is asked);
+ * - `float-only`: ignores `encoding_format` and always sends float arrays (LM Studio, older Ollama, …);
+ * - `ignore-dimensions`: ignores `dimensions` and sends the model's own length (768);
+ * - `malformed`: answers 200 with an `embedding` that is neither a float list nor base64.
+ */
+export type EmbeddingsMode = 'honour' | 'float-only' | 'ignore-dimensions' | 'malformed';
+
+export const EMBEDDINGS_MODES: readonly EmbeddingsMode[] = ['honour', 'float-only', 'ignore-dimensions', 'malformed'];
+
+const NATIVE_DIMENSIONS = 768;
+
+export function embeddingsBody(request: EmbeddingRequest, mode: EmbeddingsMode = 'honour'): Record<string, unknown> {
   const data = request.inputs.map((input, index) => {
-    const vector = embedText(input, request.dimensions);
-    const embedding = request.encoding === 'base64' ? toBase64Float32(vector) : vector;
+    if (mode === 'malformed') return { object: 'embedding', index, embedding: 'not-an-embedding' };
+    const vector = embedText(input, mode === 'ignore-dimensions' ? NATIVE_DIMENSIONS : request.dimensions);
+    const embedding = request.encoding === 'base64' && mode !== 'float-only' ? toBase64Float32(vector) : vector;
     return { object: 'embedding', index, embedding };
   });
   const tokens = request.inputs.reduce((sum, input) => sum + estimateTokens(input), 0);

@@ -1,3 +1,4 @@
+import { EMBEDDINGS_MODES, type EmbeddingsMode } from './fake-openai-embeddings';
 import { FakeOpenAiServer } from './fake-openai-server';
 
 // Loopback unless told otherwise: in a container the fake must listen on 0.0.0.0.
@@ -13,10 +14,17 @@ function readNonNegativeInt(name: string, fallback: number, max: number): number
   return value;
 }
 
+function readEmbeddingsMode(): EmbeddingsMode {
+  const raw = process.env.FAKE_OPENAI_EMBEDDINGS_MODE?.trim() || 'honour';
+  const mode = EMBEDDINGS_MODES.find((known) => known === raw);
+  if (!mode) throw new Error(`FAKE_OPENAI_EMBEDDINGS_MODE must be one of ${EMBEDDINGS_MODES.join(', ')}, got "${raw}"`);
+  return mode;
+}
+
 async function main(): Promise<void> {
   const port = readNonNegativeInt('FAKE_OPENAI_PORT', 4010, 65535);
   const latencyMs = readNonNegativeInt('FAKE_OPENAI_LATENCY_MS', 0, 600_000);
-  const server = new FakeOpenAiServer({ latencyMs });
+  const server = new FakeOpenAiServer({ latencyMs, embeddingsMode: readEmbeddingsMode() });
   const url = await server.start(port, HOST);
   const controlUrl = new URL('/_control/', url).toString();
   process.stdout.write(`Fake OpenAI listening at ${url}\nControl API at ${controlUrl}\n`);

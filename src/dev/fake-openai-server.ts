@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CONTROL_PREFIX, handleControl, type FakeOpenAiControls } from './fake-openai-control';
-import { embeddingsBody } from './fake-openai-embeddings';
+import { embeddingsBody, type EmbeddingsMode } from './fake-openai-embeddings';
 import { faultFromDirective, faultResponse, parseFaultJson, type FakeFault } from './fake-openai-faults';
 import {
   bearerKey,
@@ -25,6 +25,7 @@ import {
 } from './fake-openai-requests';
 
 export type { FakeFault } from './fake-openai-faults';
+export type { EmbeddingsMode } from './fake-openai-embeddings';
 export type { RecordedRequest } from './fake-openai-requests';
 
 export interface FakeOpenAiServerOptions {
@@ -32,6 +33,8 @@ export interface FakeOpenAiServerOptions {
   validKeys?: string[];
   /** Pause between streamed chunks. */
   chunkDelayMs?: number;
+  /** What kind of server the embeddings endpoint behaves like. @defaultValue 'honour' */
+  embeddingsMode?: EmbeddingsMode;
 }
 
 const DEFAULT_MODEL = 'gpt-4o-mini';
@@ -50,11 +53,13 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
   private faults: FakeFault[] = [];
   private records: RecordedRequest[] = [];
   private completionCount = 0;
+  private embeddingsMode: EmbeddingsMode;
   private lifetime = new AbortController();
 
   constructor(private readonly options: FakeOpenAiServerOptions = {}) {
     this.latencyMs = options.latencyMs ?? 0;
     this.validKeys = options.validKeys ? new Set(options.validKeys) : null;
+    this.embeddingsMode = options.embeddingsMode ?? 'honour';
     this.http = createServer((req, res) => void this.route(req, res));
   }
 
@@ -112,6 +117,10 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
     this.faults.push(...faults);
   }
 
+  setEmbeddingsMode(mode: EmbeddingsMode): void {
+    this.embeddingsMode = mode;
+  }
+
   /** null accepts any bearer key. */
   setValidKeys(keys: string[] | null): void {
     this.validKeys = keys === null ? null : new Set(keys);
@@ -121,6 +130,7 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
     this.faults = [];
     this.records = [];
     this.latencyMs = this.options.latencyMs ?? 0;
+    this.embeddingsMode = this.options.embeddingsMode ?? 'honour';
     this.setValidKeys(this.options.validKeys ?? null);
   }
 
@@ -197,7 +207,7 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
     const parsed = parseEmbeddingRequest(body.value);
     if (!parsed.ok) return sendError(res, 400, invalidRequest(parsed.message));
     const proceed = await this.runFaults(req, res, record, parsed.value.inputs.at(-1) ?? '');
-    if (proceed) sendJson(res, 200, embeddingsBody(parsed.value));
+    if (proceed) sendJson(res, 200, embeddingsBody(parsed.value, this.embeddingsMode));
   }
 
   private handleModels(req: IncomingMessage, res: ServerResponse): void {

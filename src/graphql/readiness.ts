@@ -1,6 +1,13 @@
 export interface ReadinessCheck {
   name: string;
-  check(): Promise<void>;
+  /** Resolves when the dependency is usable (to a word saying how, instead of `ok`); rejects with why not. */
+  check(): Promise<void | string>;
+  /**
+   * A critical dependency that fails makes the instance unready (503). A non-critical one (an
+   * optional feature such as the similar-query cache) is reported but keeps it in rotation.
+   * @defaultValue true
+   */
+  critical?: boolean;
 }
 
 export interface ReadinessReport {
@@ -18,21 +25,22 @@ export class ReadinessProbe {
 
   async check(): Promise<ReadinessReport> {
     const results = await Promise.all(this.checks.map((item) => this.run(item)));
-    for (const [name, status] of results) this.onResult(name, status === 'ok');
-    const checks = Object.fromEntries(results);
-    return { ready: results.every(([, status]) => status === 'ok'), checks };
+    for (const { name, up } of results) this.onResult(name, up);
+    const checks = Object.fromEntries(results.map(({ name, status }) => [name, status]));
+    return { ready: results.every(({ up, critical }) => up || !critical), checks };
   }
 
-  private async run(item: ReadinessCheck): Promise<[string, string]> {
+  private async run(item: ReadinessCheck): Promise<{ name: string; status: string; up: boolean; critical: boolean }> {
+    const critical = item.critical ?? true;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
     });
     try {
-      await Promise.race([item.check(), timeout]);
-      return [item.name, 'ok'];
+      const status = await Promise.race([item.check(), timeout]);
+      return { name: item.name, status: status ?? 'ok', up: true, critical };
     } catch (error: unknown) {
-      return [item.name, error instanceof Error ? error.message : 'failed'];
+      return { name: item.name, status: error instanceof Error ? error.message : 'failed', up: false, critical };
     } finally {
       clearTimeout(timer);
     }

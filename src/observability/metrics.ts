@@ -40,6 +40,7 @@ export class Metrics {
   readonly budgetRejections = this.counter('parley_budget_rejections_total', 'Sends refused for budget, by exceeded period', ['period']);
 
   readonly cacheRequests = this.counter('parley_cache_requests_total', 'Cache lookups by level and result', ['level', 'result']);
+  readonly cacheErrors = this.counter('parley_cache_errors_total', 'Cache lookups that failed, by level and reason (e.g. embed_malformed, embed_timeout, store_unavailable)', ['level', 'reason']);
   readonly cacheTokensSaved = this.counter('parley_cache_tokens_saved_total', 'Model tokens not spent thanks to response cache hits', []);
 
   readonly storeDuration = this.histogram('parley_store_operation_duration_seconds', 'Chat store operation duration', ['store', 'operation', 'outcome'], STORE_BUCKETS);

@@ -12,7 +12,7 @@ export interface SendMessageInput {
   conversationId: string;
   content: string;
   clientMessageId?: string | null;
-  cachePolicy?: 'USE' | 'BYPASS' | 'REFRESH' | null;
+  cachePolicy?: 'USE' | 'EXACT_ONLY' | 'BYPASS' | 'REFRESH' | null;
 }
 
 export interface CreateConversationInput {

@@ -5,9 +5,11 @@ import { RedisContextCache } from '../adapters/redis/redis-context-cache';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { ContextCache } from '../ports/context-cache';
+import type { Embedder } from '../ports/embedder';
 import { MemoryResponseCache } from '../adapters/memory/memory-response-cache';
 import { OpenAiEmbedder } from '../adapters/openai/openai-embedder';
 import { RedisResponseCache } from '../adapters/redis/redis-response-cache';
+import type { ReadinessCheck } from '../graphql/readiness';
 import { ResponseCacheService } from '../services/response-cache';
 import { timedRedis } from './infrastructure';
 
@@ -34,26 +36,58 @@ export function createContextCache(config: Config, redis: Redis | null, log: Log
 }
 
 /** Exact and similar-query reply cache; none at all when RESPONSE_CACHE_ENABLED=false. */
-export function createResponseCache(config: Config, redis: Redis | null, log: Logger, metrics: Metrics): ResponseCacheService | null {
+export function createResponseCache(config: Config, redis: Redis | null, log: Logger, metrics: Metrics, embedder?: Embedder): ResponseCacheService | null {
   const settings = config.responseCache;
   if (!settings.enabled) return null;
-  const apiKey = config.openai.apiKeys[0];
-  const embedder = apiKey
-    ? new OpenAiEmbedder({ apiKey, baseUrl: config.openai.baseUrl, model: settings.embeddings.model, dimensions: settings.embeddings.dimensions, timeoutMs: settings.embeddings.timeoutMs })
-    : null;
   const store = redis ? timedRedis(new RedisResponseCache(redis, { prefix: `${config.redis.keyPrefix}rc:` }), 'response-cache', metrics) : new MemoryResponseCache();
   return new ResponseCacheService({
     store,
-    embedder,
+    embedder: settings.similarEnabled ? (embedder ?? createEmbedder(config)) : null,
     log,
     options: {
       ttlMs: settings.ttlMs,
+      similarEnabled: settings.similarEnabled,
       similarityThreshold: settings.similarityThreshold,
       maxTemperature: settings.maxTemperature,
       maxEntriesPerScope: settings.maxEntriesPerScope,
       embedTimeoutMs: settings.embeddings.timeoutMs,
+      embedCooldownMs: settings.embeddings.cooldownMs,
       storeTimeoutMs: config.redis.commandTimeoutMs,
     },
-    onLookup: (level, result) => metrics.cacheRequests.inc({ level: level.toLowerCase(), result }),
+    onLookup: (level, result, reason) => {
+      metrics.cacheRequests.inc({ level: level.toLowerCase(), result });
+      if (reason !== undefined) metrics.cacheErrors.inc({ level: level.toLowerCase(), reason });
+    },
   });
+}
+
+/** The embeddings endpoint: its own when EMBEDDINGS_BASE_URL is set, else the primary provider's. */
+function createEmbedder(config: Config): OpenAiEmbedder | null {
+  const { embeddings } = config.responseCache;
+  const apiKey = embeddings.apiKey ?? config.openai.apiKeys[0];
+  if (!apiKey) return null;
+  return new OpenAiEmbedder({
+    apiKey,
+    baseUrl: embeddings.baseUrl ?? config.openai.baseUrl,
+    model: embeddings.model,
+    dimensions: embeddings.dimensions ?? undefined,
+    encoding: embeddings.encoding,
+    timeoutMs: embeddings.timeoutMs,
+  });
+}
+
+/**
+ * The similar level's embeddings endpoint as /readyz reports it: from what lookups and the startup
+ * probe saw (no call of its own), and never critical, since only that cache level depends on it.
+ */
+export function embeddingsCheck(cache: ResponseCacheService): ReadinessCheck {
+  return {
+    name: 'embeddings',
+    critical: false,
+    check: async () => {
+      const health = cache.embeddingHealth();
+      if (health?.state === 'failing') throw new Error(`unusable (${health.reason}); similar-query cache level misses`);
+      return health?.state === 'unknown' ? 'not checked yet' : 'ok';
+    },
+  };
 }

@@ -1,16 +1,6 @@
 import { CREATE, SEND } from '../helpers/operations';
+import { sample } from '../helpers/prometheus-text';
 import { codes, startTestApp, type TestApp } from '../helpers/test-app';
-
-/** Reads one sample's value from Prometheus text by name and exact label set; undefined if absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((pair) => [pair[1], pair[2]]));
-    if (Object.entries(labels).every(([key, value]) => found[key] === value)) return Number(match[3]);
-  }
-  return undefined;
-}
 
 describe('GET /metrics after using the API', () => {
   let t: TestApp;

@@ -1,4 +1,5 @@
 import { CREATE } from '../helpers/operations';
+import { sample } from '../helpers/prometheus-text';
 import { codes, startTestApp, type TestApp } from '../helpers/test-app';
 
 const SEND_CACHED = `mutation Send($input: SendMessageInput!) {
@@ -15,12 +16,16 @@ interface Sent {
   };
 }
 
-describe('response cache through the API', () => {
+const ON = { RESPONSE_CACHE_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_ENABLED: 'true' };
+
+// `honour` answers in the encoding asked for, as OpenAI does; `float-only` ignores it, as LM Studio,
+// older Ollama builds and several embedding servers do.
+describe.each(['honour', 'float-only'] as const)('response cache through the API (embeddings server: %s)', (embeddingsMode) => {
   let t: TestApp;
   const completions = () => t.fake.requestCount('/v1/chat/completions');
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { RESPONSE_CACHE_ENABLED: 'true' } });
+    t = await startTestApp({ env: ON, fakeOptions: { embeddingsMode } });
   });
   afterAll(async () => t.stop());
   beforeEach(() => t.fake.reset());
@@ -45,15 +50,39 @@ describe('response cache through the API', () => {
     expect((await usage()).data!.usage.day.usedTokens).toBe(before);
   });
 
-  it('a paraphrase is a SIMILAR hit with its similarity; a negation is a miss', async () => {
+  it('a reworded repeat is a SIMILAR hit with its similarity, and the similar level reports no error', async () => {
     const token = await t.token('cache-b');
     await firstTurn(token, 'what is the refund policy for annual plans');
     const similar = await firstTurn(token, 'what is the refund policy for the annual plans');
     expect(similar.data!.sendMessage.assistantMessage.cache).toMatchObject({ hit: 'SIMILAR' });
     expect(similar.data!.sendMessage.assistantMessage.cache!.similarity).toBeGreaterThanOrEqual(0.95);
-    const negated = await firstTurn(token, 'what is not the refund policy for annual plans');
+    expect(completions()).toBe(1);
+    const metrics = await t.metrics();
+    expect(sample(metrics, 'parley_cache_requests_total', { level: 'similar', result: 'hit' })).toBeGreaterThanOrEqual(1);
+    expect(sample(metrics, 'parley_cache_requests_total', { level: 'similar', result: 'error' })).toBeUndefined();
+    expect(sample(metrics, 'parley_cache_errors_total', { level: 'similar' })).toBeUndefined();
+    expect(await (await fetch(`${t.url}/readyz`)).json()).toMatchObject({ ready: true, checks: { embeddings: 'ok' } });
+  });
+
+  it('a negation is a miss although its embedding is close enough (the guard decides)', async () => {
+    const token = await t.token('cache-b2');
+    const question = 'what is the refund policy for the annual plans of the premium tier in the european union';
+    await firstTurn(token, question);
+    const negated = await firstTurn(token, question.replace('what is', 'what is not'));
     expect(negated.data!.sendMessage.assistantMessage.cache).toBeNull();
     expect(completions()).toBe(2);
+    expect(sample(await t.metrics(), 'parley_cache_requests_total', { level: 'similar', result: 'guarded' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('EXACT_ONLY serves an exact repeat but never a similar question, and asks for no embedding', async () => {
+    const token = await t.token('cache-g');
+    await firstTurn(token, 'what is the refund policy for annual plans');
+    const embeddings = t.fake.requestCount('/v1/embeddings');
+    const reworded = await firstTurn(token, 'what is the refund policy for the annual plans', { cachePolicy: 'EXACT_ONLY' });
+    expect(reworded.data!.sendMessage.assistantMessage.cache).toBeNull();
+    const repeat = await firstTurn(token, 'What is the refund policy for annual plans?', { cachePolicy: 'EXACT_ONLY' });
+    expect(repeat.data!.sendMessage.assistantMessage.cache).toMatchObject({ hit: 'EXACT' });
+    expect(t.fake.requestCount('/v1/embeddings')).toBe(embeddings);
   });
 
   it("never serves one user's reply to another, nor across system prompts, and BYPASS skips it", async () => {

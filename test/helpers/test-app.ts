@@ -5,8 +5,9 @@ import { createApp, type App } from '../../src/app';
 import { DEV_JWT_SECRET, loadConfig } from '../../src/config';
 import { createLogger, type Logger } from '../../src/observability/logger';
 import type { ChatStore } from '../../src/ports/chat-store';
+import type { Embedder } from '../../src/ports/embedder';
 import { signDevToken } from '../../src/services/dev-tokens';
-import { FakeOpenAiServer } from '../../src/dev/fake-openai-server';
+import { FakeOpenAiServer, type FakeOpenAiServerOptions } from '../../src/dev/fake-openai-server';
 import { testRedisUrl } from '../setup/test-services';
 
 export interface TestApp {
@@ -17,6 +18,8 @@ export interface TestApp {
   token(userId: string, tier?: string): Promise<string>;
   /** Runs one operation through graphql-http's client, as a frontend would. */
   gql<T = Record<string, unknown>>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<ExecutionResult<T>>;
+  /** GET /metrics as text. */
+  metrics(): Promise<string>;
   /** Raw POST /graphql, for assertions on HTTP status and headers. */
   post(body: unknown, headers?: Record<string, string>): Promise<Response>;
   stop(): Promise<void>;
@@ -27,11 +30,14 @@ export interface TestAppOptions {
   store?: ChatStore;
   fake?: FakeOpenAiServer;
   log?: Logger;
+  embedder?: Embedder;
+  /** For the fake model this helper starts (ignored when `fake` is given). */
+  fakeOptions?: FakeOpenAiServerOptions;
 }
 
 /** Parley on an ephemeral loopback port, with the real Redis from global setup and a fake model. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const fake = options.fake ?? new FakeOpenAiServer();
+  const fake = options.fake ?? new FakeOpenAiServer(options.fakeOptions);
   const ownsFake = !options.fake;
   if (ownsFake) await fake.start(0);
   const config = loadConfig({
@@ -58,6 +64,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const app = await createApp(config, {
     log: options.log ?? createLogger({ level: 'error', pretty: false, silent: true }),
     store: options.store,
+    embedder: options.embedder,
   });
   const url = await app.listen(0, '127.0.0.1');
   const clients = new Map<string, Client>();
@@ -72,6 +79,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     app, url, fake, store: app.store,
     token: (userId, tier) => signDevToken({ secret: DEV_JWT_SECRET, userId, tier }),
     gql: (token, query, variables) => execute(client(token), query, variables),
+    metrics: async () => (await fetch(`${url}/metrics`)).text(),
     post: (body, headers = {}) =>
       fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }),
     stop: async () => {

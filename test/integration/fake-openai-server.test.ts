@@ -345,3 +345,37 @@ describe('control API', () => {
     expect(server.pendingFaults).toBe(0);
   });
 });
+
+describe('embeddings modes', () => {
+  const raw = async (body: Record<string, unknown>) => {
+    const response = await fetch(`${server.url}/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test' },
+      body: JSON.stringify({ model: 'text-embedding-3-small', input: 'hello there', ...body }),
+    });
+    return ((await response.json()) as { data: Array<{ embedding: unknown }> }).data[0]!.embedding;
+  };
+
+  it('honours encoding_format by default, as OpenAI does', async () => {
+    expect(typeof (await raw({ encoding_format: 'base64' }))).toBe('string');
+    expect(await raw({ encoding_format: 'float', dimensions: 16 })).toHaveLength(16);
+  });
+
+  it('float-only ignores encoding_format; ignore-dimensions ignores dimensions; malformed sends neither floats nor base64', async () => {
+    expect((await postControl('embeddings', { mode: 'float-only' })).status).toBe(200);
+    expect(await raw({ encoding_format: 'base64', dimensions: 16 })).toHaveLength(16);
+    await postControl('embeddings', { mode: 'ignore-dimensions' });
+    expect(await raw({ encoding_format: 'float', dimensions: 16 })).toHaveLength(768);
+    await postControl('embeddings', { mode: 'malformed' });
+    expect(await raw({ encoding_format: 'float' })).toBe('not-an-embedding');
+    expect((await postControl('embeddings', { mode: 'sometimes' })).status).toBe(400);
+    await postControl('reset', {});
+    expect(typeof (await raw({ encoding_format: 'base64' }))).toBe('string');
+  });
+
+  it('the SDK left to its base64 default decodes a float-only answer into garbage (why Parley sets the encoding)', async () => {
+    server.setEmbeddingsMode('float-only');
+    const [vector] = (await client.embeddings.create({ model: 'text-embedding-3-small', input: 'hello there', dimensions: 16 })).data;
+    expect(vector!.embedding).not.toHaveLength(16);
+  });
+});

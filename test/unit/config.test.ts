@@ -147,3 +147,29 @@ describe('model allowlist', () => {
     expect(loadConfig({ OPENAI_MODEL: 'gpt-4.1-nano' }).openai.models).toEqual(['gpt-4.1-nano']);
   });
 });
+
+describe('similar-query level settings', () => {
+  it('is off by default, requests float embeddings of 256 dimensions from the primary provider', () => {
+    expect(loadConfig({}).responseCache).toMatchObject({
+      enabled: true,
+      similarEnabled: false,
+      embeddings: { dimensions: 256, encoding: 'float', cooldownMs: 1_000, baseUrl: undefined, apiKey: undefined },
+    });
+  });
+
+  it('takes its own endpoint, encoding, and 0 for the model\'s own length', () => {
+    const config = loadConfig({
+      RESPONSE_CACHE_SIMILAR_ENABLED: 'true', EMBEDDINGS_DIMENSIONS: '0', EMBEDDINGS_ENCODING: 'base64',
+      EMBEDDINGS_BASE_URL: 'http://127.0.0.1:11434/v1', EMBEDDINGS_API_KEY: 'sk-embeddings',
+    });
+    expect(config.responseCache).toMatchObject({
+      similarEnabled: true,
+      embeddings: { dimensions: null, encoding: 'base64', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'sk-embeddings' },
+    });
+  });
+
+  it('refuses unusable values, naming each', () => {
+    const error = configError({ EMBEDDINGS_DIMENSIONS: '4', EMBEDDINGS_ENCODING: 'xml', EMBEDDINGS_BASE_URL: 'not a url', RESPONSE_CACHE_SIMILAR_ENABLED: 'yes' });
+    expect(named(error).sort()).toEqual(['EMBEDDINGS_BASE_URL', 'EMBEDDINGS_DIMENSIONS', 'EMBEDDINGS_ENCODING', 'RESPONSE_CACHE_SIMILAR_ENABLED']);
+  });
+});

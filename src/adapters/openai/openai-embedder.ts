@@ -1,6 +1,9 @@
 import OpenAI from 'openai';
 import type { Embedder } from '../../ports/embedder';
+import { readEmbeddingVectors } from './embedding-vectors';
 import { toLlmError } from './openai-errors';
+
+export type EmbeddingEncoding = 'float' | 'base64';
 
 export interface OpenAiEmbedderOptions {
   apiKey: string;
@@ -9,11 +12,18 @@ export interface OpenAiEmbedderOptions {
   /** @defaultValue 'text-embedding-3-small' */
   model?: string;
   /**
-   * Shortens the vectors to this length (text-embedding-3 models). Shorter vectors make the
-   * similarity index smaller and faster.
-   * @defaultValue the model's own length
+   * Shortens the vectors to this length (text-embedding-3 models), and every answer must have it.
+   * Shorter vectors make the similarity index smaller and faster.
+   * @defaultValue the model's own length (then every vector must match the first one's)
    */
   dimensions?: number;
+  /**
+   * The `encoding_format` asked for. Either answer is read correctly whatever is asked for, so this
+   * only chooses what to request: `float` is understood by every compatible server, `base64` is
+   * smaller on the wire where honoured.
+   * @defaultValue 'float'
+   */
+  encoding?: EmbeddingEncoding;
   /** Per request, including the SDK's own retries. */
   timeoutMs: number;
   /** @defaultValue 0 */
@@ -22,16 +32,22 @@ export interface OpenAiEmbedderOptions {
 
 const DEFAULT_MODEL = 'text-embedding-3-small';
 
-/** Embedder over an OpenAI-compatible embeddings endpoint, via the official SDK. */
+/**
+ * Embedder over an OpenAI-compatible embeddings endpoint, via the official SDK. The encoding is
+ * always set explicitly: left unset, the SDK asks for base64 and decodes the answer as base64 even
+ * when a server ignored that and sent floats, yielding garbage vectors.
+ */
 export class OpenAiEmbedder implements Embedder {
   readonly space: string;
   private readonly client: OpenAI;
   private readonly model: string;
   private readonly dimensions: number | undefined;
+  private readonly encoding: EmbeddingEncoding;
 
   constructor(options: OpenAiEmbedderOptions) {
     this.model = options.model ?? DEFAULT_MODEL;
     this.dimensions = options.dimensions;
+    this.encoding = options.encoding ?? 'float';
     this.space = `openai.${this.model}.${this.dimensions ?? 'native'}`;
     this.client = new OpenAI({
       apiKey: options.apiKey,
@@ -41,19 +57,24 @@ export class OpenAiEmbedder implements Embedder {
     });
   }
 
-  /** Failures are thrown as LlmError, like the chat client's, so a breaker can tell kinds apart. */
+  /**
+   * Failures of the call are thrown as LlmError, like the chat client's; an answer that arrived
+   * but cannot be used (wrong format, count or length) as EmbeddingError.
+   */
   async embed(texts: string[], signal?: AbortSignal): Promise<number[][]> {
     if (texts.length === 0) return [];
+    let data: unknown;
     try {
-      const response = await this.client.embeddings.create(
-        { model: this.model, input: texts, ...(this.dimensions === undefined ? {} : { dimensions: this.dimensions }) },
-        { signal },
-      );
-      const vectors = [...response.data].sort((a, b) => a.index - b.index).map((item) => item.embedding);
-      if (vectors.length !== texts.length) throw new Error(`expected ${texts.length} embeddings, got ${vectors.length}`);
-      return vectors;
+      const body = {
+        model: this.model,
+        input: texts,
+        encoding_format: this.encoding,
+        ...(this.dimensions === undefined ? {} : { dimensions: this.dimensions }),
+      };
+      data = (await this.client.embeddings.create(body, { signal })).data;
     } catch (error: unknown) {
       throw toLlmError(error);
     }
+    return readEmbeddingVectors(data, texts.length, this.dimensions ?? null);
   }
 }

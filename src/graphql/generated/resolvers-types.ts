@@ -31,9 +31,15 @@ export type CacheMark = {
   similarity: Scalars['Float']['output'];
 };
 
+/** How one send may use the response cache. */
 export type CachePolicy =
+  /** Neither read nor store. */
   | 'BYPASS'
+  /** Read exact repeats only, never a similar question's reply; store the new reply. No embeddings call is made. */
+  | 'EXACT_ONLY'
+  /** Skip reading; store the new reply over what was cached. */
   | 'REFRESH'
+  /** Read (exact, then similar-query when the server enables that level) and store the new reply. */
   | 'USE';
 
 export type Conversation = {
@@ -213,7 +219,7 @@ export type QueryConversationsArgs = {
 };
 
 export type SendMessageInput = {
-  /** USE (default): read and fill the response cache; BYPASS: neither; REFRESH: skip reading, store the new reply. */
+  /** How this send may use the response cache; USE when omitted. */
   cachePolicy?: InputMaybe<CachePolicy>;
   /** Makes the send idempotent: the same id in the same conversation is answered once. */
   clientMessageId?: InputMaybe<Scalars['ID']['input']>;

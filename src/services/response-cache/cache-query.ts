@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CacheEntryKey, HashedVector } from '../../ports/response-cache';
+import type { Guarded } from './cache-call-guard';
 import { CachePolicy, type GenerationParams, type ResponseCacheRequest } from './cache-types';
 import { EMPTY_CONTEXT_FINGERPRINT } from './context-fingerprint';
 import { lexicalSignature } from './lexical-signature';
@@ -26,7 +27,7 @@ export class CacheQuery {
   readonly writable: boolean;
   /** The similar level applies (to lookups and to indexing its reply). */
   readonly similarEligible: boolean;
-  private embedding: Promise<HashedVector | null> | undefined;
+  private embedding: Promise<Guarded<HashedVector>> | undefined;
 
   constructor(request: ResponseCacheRequest, options: ResolvedResponseCacheOptions) {
     const scope = digest([KEY_VERSION, request.shared ? 'shared' : `user:${request.userId}`, request.model,
@@ -37,13 +38,14 @@ export class CacheQuery {
     this.embeddingText = request.message.replace(/\s+/gu, ' ').trim();
     const temperature = request.params?.temperature ?? options.defaultTemperature;
     const cacheable = temperature <= options.maxTemperature;
-    this.readable = cacheable && this.policy === CachePolicy.Use;
+    this.readable = cacheable && (this.policy === CachePolicy.Use || this.policy === CachePolicy.ExactOnly);
     this.writable = cacheable && this.policy !== CachePolicy.Bypass;
-    this.similarEligible = !options.similarFirstTurnsOnly || request.contextFingerprint === EMPTY_CONTEXT_FINGERPRINT;
+    this.similarEligible = this.policy !== CachePolicy.ExactOnly &&
+      (!options.similarFirstTurnsOnly || request.contextFingerprint === EMPTY_CONTEXT_FINGERPRINT);
   }
 
-  /** The embedding, computing it on the first call only (a failed one stays null). */
-  embeddingOnce(compute: () => Promise<HashedVector | null>): Promise<HashedVector | null> {
+  /** The embedding, computing it on the first call only (a failure is kept too). */
+  embeddingOnce(compute: () => Promise<Guarded<HashedVector>>): Promise<Guarded<HashedVector>> {
     this.embedding ??= compute();
     return this.embedding;
   }

@@ -4,6 +4,8 @@ import type { MessageStatus, TokenUsage } from '../../ports/chat-store';
 export enum CachePolicy {
   /** Read, and write what the model answers. */
   Use = 'USE',
+  /** Read exact repeats only (no similar-query lookup, no embedding), and write. */
+  ExactOnly = 'EXACT_ONLY',
   /** Neither read nor write. */
   Bypass = 'BYPASS',
   /** Skip reading; write the fresh answer over what was cached. */
@@ -76,9 +78,10 @@ export type FlightOutcome<T> =
 
 /**
  * `guarded`: similar entries were found but the lexical guard refused them all. `skipped`: the
- * level did not apply (policy, temperature, not a first turn, no embedder). `error`: Redis or the
+ * level did not apply (policy, temperature, not a first turn, similar level off or no embedder). `error`: Redis or the
  * embedder failed or was too slow; counted as a miss.
  */
 export type LookupResult = 'hit' | 'miss' | 'guarded' | 'skipped' | 'error';
 
-export type LookupObserver = (level: CacheLevel, result: LookupResult) => void;
+/** `reason` comes with `error` results only: why the level failed (e.g. `embed_malformed`, `store_timeout`). */
+export type LookupObserver = (level: CacheLevel, result: LookupResult, reason?: string) => void;

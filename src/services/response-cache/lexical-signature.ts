@@ -1,103 +1,151 @@
+import { createHash } from 'node:crypto';
+import { normalizeMessage } from './normalize-message';
+import { CONTRACTION_ENDINGS, FILLER, FILLER_INFINITIVES, NOT_FORMS, NOT_STEMS, PREPOSITIONS, SUBORDINATORS, SYNONYMS } from './lexical-words';
+
 /**
- * A cheap lexical fingerprint of what a question hinges on: its negations, numbers, words that
- * flip it into its opposite (before/after, highest/lowest), named entities and quoted strings. Two questions can only share an answer through similarity when
- * their signatures are equal, so "what is X" never answers "what is not X", and questions about
- * 2023 and 2024, or Paris and Lyon, stay apart however close their embeddings are.
+ * What a question hinges on, in order. Two questions can share an answer through similarity only
+ * when these are equal: the same meaning-bearing words (everything but filler: articles, pronouns,
+ * politeness, "what is", "can you tell me"), in the same order within each clause, with the same
+ * negations, numbers, quoted strings, prepositions and symbols in the same places. Clauses may come
+ * in any order, and a fronted prepositional phrase ("In Python, how …") reads as a trailing one.
+ *
+ * So "from A to B" never answers "from B to A", "A bigger than B" never answers "B bigger than A",
+ * and "what is X" never answers "what is not X", while case, whitespace, punctuation, opening
+ * words and function-word synonyms (into/to, regarding/about, what's/what is) do not matter.
  */
+export interface SignatureParts {
+  version: number;
+  /** Each clause's tokens joined by spaces, clauses sorted. */
+  clauses: string[];
+}
+
+/** Bumped whenever the rules change, so entries stored under older rules stop matching. */
+export const SIGNATURE_VERSION = 2;
+
+/** The signature compared by the similar level: a short digest of `signatureParts`. */
 export function lexicalSignature(message: string): string {
+  const parts = signatureParts(message);
+  return `v${parts.version}:${createHash('sha256').update(JSON.stringify(parts.clauses)).digest('base64url').slice(0, 22)}`;
+}
+
+/** The readable form behind `lexicalSignature`, for tests and debugging. */
+export function signatureParts(message: string): SignatureParts {
+  const clauses = frontedPhrasesMoved(splitClauses(tokens(message)));
+  const kept = clauses.map(clauseKey).filter((clause) => clause !== '');
+  // A message of filler only ("hi", "thanks") must match itself alone, not every other such message.
+  if (kept.length === 0) return { version: SIGNATURE_VERSION, clauses: [`=${normalizeMessage(message)}`] };
+  return { version: SIGNATURE_VERSION, clauses: kept.sort() };
+}
+
+type Token = { kind: 'word'; text: string } | { kind: 'break' };
+
+/**
+ * Quoted strings (verbatim), words with their inner apostrophes and digits (3.5, 1,000, don't,
+ * gpt4), symbols that carry meaning (+ = < % $ emoji), a minus between numbers, clause punctuation.
+ */
+const TOKEN = new RegExp(
+  [
+    String.raw`"([^"]+)"`, '“([^”]+)”', '`([^`]+)`', '«([^»]+)»', String.raw`(?<![\p{L}\p{N}])'([^']+)'(?![\p{L}\p{N}])`,
+    String.raw`([\p{L}\p{M}\p{N}]+(?:[.,'][\p{L}\p{M}\p{N}]+)*)`,
+    String.raw`([+*/=<>^×÷±≤≥≠%$€£¥#@&|~]|(?<=\p{N}\s*)[-−](?=\s*\p{N})|\p{Extended_Pictographic})`,
+    String.raw`([,;:.!?…。？！、()\[\]\n])`,
+  ].join('|'),
+  'gu',
+);
+const QUOTE_GROUPS = 5;
+
+function tokens(message: string): Token[] {
   const text = message.normalize('NFKC').replace(/[’‘]/gu, "'");
-  const words = text.match(WORD) ?? [];
-  return JSON.stringify([
-    SIGNATURE_VERSION,
-    sorted(words.flatMap(negation)),
-    sorted([...(text.match(NUMBER) ?? []).map(canonicalNumber), ...words.flatMap((word) => listed(word, NUMBER_WORDS))]),
-    sorted(words.flatMap((word) => listed(word, POLARITY_WORDS))),
-    sorted(entities(text)),
-    sorted(quoted(text)),
-  ]);
-}
-
-/** Bumped whenever the rules change, so older entries stop matching instead of matching wrongly. */
-const SIGNATURE_VERSION = 1;
-
-const WORD = /[\p{L}\p{N}]+(?:'[\p{L}]+)*/gu;
-const NUMBER = /\p{N}+(?:[.,]\p{N}+)*/gu;
-const NEGATIONS = new Set([
-  'no', 'never', 'none', 'nobody', 'nothing', 'nowhere', 'neither', 'nor', 'without', 'except',
-  'excluding', 'unless', 'lack', 'lacks', 'lacking', 'non',
-]);
-/** Spelled without the apostrophe, these are all "not". */
-const NOT_FORMS = new Set([
-  'not', 'cannot', 'cant', 'dont', 'doesnt', 'didnt', 'isnt', 'arent', 'wasnt', 'werent', 'wont',
-  'wouldnt', 'shouldnt', 'couldnt', 'hasnt', 'havent', 'hadnt', 'mustnt', 'neednt', 'aint',
-]);
-const NUMBER_WORDS = new Set([
-  'zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven',
-  'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen',
-  'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety', 'hundred',
-  'thousand', 'million', 'billion', 'trillion', 'first', 'second', 'third', 'fourth', 'fifth',
-  'sixth', 'seventh', 'eighth', 'ninth', 'tenth', 'half', 'quarter', 'dozen', 'twice', 'once',
-  'single', 'double', 'triple', 'few', 'several', 'many', 'most', 'least', 'more', 'less', 'fewer',
-  'all', 'every', 'each', 'any', 'some', 'both',
-]);
-/** Words that flip a question into its opposite while leaving the rest of it alike. */
-const POLARITY_WORDS = new Set([
-  'before', 'after', 'above', 'below', 'over', 'under', 'higher', 'lower', 'highest', 'lowest',
-  'maximum', 'minimum', 'max', 'min', 'increase', 'decrease', 'earliest', 'latest', 'last', 'next',
-  'previous', 'inside', 'outside', 'best', 'worst', 'better', 'worse', 'true', 'false', 'pros', 'cons',
-]);
-/** The pronoun I is capitalised everywhere and names nobody. */
-const PRONOUN_I = /^i(?:'[\p{L}]+)?$/u;
-/** Capitalised only because they open a sentence; any other capitalised word counts as a name. */
-const COMMON_OPENERS = new Set([
-  'a', 'an', 'the', 'what', 'whats', "what's", 'which', 'who', 'whom', 'whose', 'when', 'where',
-  'why', 'how', 'is', 'are', 'was', 'were', 'am', 'be', 'do', 'does', 'did', 'can', 'could', 'will',
-  'would', 'shall', 'should', 'may', 'might', 'must', 'have', 'has', 'had', 'please', 'tell', 'give',
-  'show', 'explain', 'describe', 'list', 'name', 'write', 'make', 'help', 'i', "i'm", 'im', 'my',
-  'me', 'we', 'our', 'you', 'your', 'it', 'its', "it's", 'this', 'that', 'these', 'those', 'there',
-  'in', 'on', 'at', 'for', 'to', 'from', 'of', 'by', 'with', 'about', 'and', 'or', 'but', 'if',
-  'so', 'then', 'hi', 'hello', 'hey', 'thanks', 'ok', 'okay', 'yes', 'also', 'now', 'just',
-]);
-const SENTENCE_START = /(?:^|[.!?\n]\s*)([\p{L}\p{N}]+(?:'[\p{L}]+)*)/gu;
-const QUOTED = [/"([^"]+)"/gu, /“([^”]+)”/gu, /`([^`]+)`/gu, /«([^»]+)»/gu, /(?<![\p{L}\p{N}])'([^']+)'(?![\p{L}\p{N}])/gu];
-
-function negation(word: string): string[] {
-  const lower = word.toLowerCase();
-  const bare = lower.replace(/'/gu, '');
-  if (lower.endsWith("n't") || NOT_FORMS.has(bare)) return ['not'];
-  return NEGATIONS.has(bare) ? [bare] : [];
-}
-
-function listed(word: string, list: ReadonlySet<string>): string[] {
-  const lower = word.toLowerCase();
-  return list.has(lower) ? [lower] : [];
-}
-
-/** 1,000 and 1000 are one number; 3.50 and 3.5 are not merged (a version is not a price). */
-function canonicalNumber(number: string): string {
-  return /^\p{N}{1,3}(?:,\p{N}{3})+$/u.test(number) ? number.replace(/,/gu, '') : number;
-}
-
-/** Capitalised words, except a common word that merely opens a sentence. */
-function entities(text: string): string[] {
-  const openers = new Set<number>();
-  for (const match of text.matchAll(SENTENCE_START)) {
-    const word = match[1] ?? '';
-    if (COMMON_OPENERS.has(word.toLowerCase())) openers.add((match.index ?? 0) + match[0].length - word.length);
+  const out: Token[] = [];
+  for (const match of text.matchAll(TOKEN)) {
+    const quoted = match.slice(1, QUOTE_GROUPS + 1).find((group) => group !== undefined);
+    const [raw, symbol] = [match[QUOTE_GROUPS + 1], match[QUOTE_GROUPS + 2]];
+    if (quoted !== undefined) out.push({ kind: 'word', text: `"${quoted.replace(/\s+/gu, ' ').trim()}"` });
+    else if (raw !== undefined) {
+      // "want to know", "like to ask": the "to" of a filler verb is filler too.
+      const previous = out.at(-1);
+      if (FILLER_INFINITIVES.has(raw.toLowerCase()) && previous?.kind === 'word' && previous.text === 'to') out.pop();
+      out.push(...wordTokens(raw));
+    }
+    else if (symbol !== undefined) out.push({ kind: 'word', text: symbol.replace('−', '-') });
+    else out.push({ kind: 'break' });
   }
-  const names: string[] = [];
-  for (const match of text.matchAll(WORD)) {
-    const lower = match[0].toLowerCase();
-    if (!/\p{Lu}/u.test(match[0]) || openers.has(match.index ?? -1) || PRONOUN_I.test(lower)) continue;
-    names.push(lower);
+  return out;
+}
+
+/** One raw word as zero, one or two tokens: "doesn't" → not, "what's" → (nothing), "Paris's" → paris. */
+function wordTokens(raw: string): Token[] {
+  const lower = raw.toLowerCase();
+  if (/^\p{N}{1,3}(?:,\p{N}{3})+$/u.test(lower)) return [word(lower.replace(/,/gu, ''))];
+  if (/^\p{N}+(?:[.,]\p{N}+)*$/u.test(lower)) return [word(lower)];
+  const bareNot = lower.replace(/'/gu, '');
+  if (lower.endsWith("n't") || NOT_FORMS.has(bareNot)) {
+    // The word "not" was fused with stays as itself (didn't → not did; won't → not will).
+    const stem = lower.endsWith("n't") ? lower.slice(0, -3) : bareNot === 'not' ? '' : bareNot.slice(0, -2);
+    const base = NOT_STEMS.get(stem) ?? stem;
+    return [word('not'), ...(base === '' ? [] : contentWord(base))];
   }
-  return names;
+  const apostrophe = lower.lastIndexOf("'");
+  const bare = apostrophe > 0 && CONTRACTION_ENDINGS.has(lower.slice(apostrophe + 1)) ? lower.slice(0, apostrophe) : lower;
+  return contentWord(bare.replace(/'/gu, ''));
 }
 
-function quoted(text: string): string[] {
-  return QUOTED.flatMap((pattern) => [...text.matchAll(pattern)].map((match) => (match[1] ?? '').replace(/\s+/gu, ' ').trim()));
+function contentWord(text: string): Token[] {
+  const mapped = SYNONYMS.get(text) ?? text;
+  if (FILLER.has(mapped)) return [];
+  return [word(singular(mapped))];
 }
 
-function sorted(values: string[]): string[] {
-  return [...values].sort();
+function word(text: string): Token {
+  return { kind: 'word', text };
+}
+
+/** Plural nouns as singular (lists → list, cities → city); a crude rule applied alike to both sides. */
+function singular(text: string): string {
+  if (text.length <= 3 || !/^\p{Ll}+$/u.test(text) || PREPOSITIONS.has(text) || SUBORDINATORS.has(text)) return text;
+  if (text.endsWith('ies') && text.length > 4) return `${text.slice(0, -3)}y`;
+  if (/(?:ss|us|is|ous)$/u.test(text)) return text;
+  if (/(?:sh|ch|x|z)es$/u.test(text)) return text.slice(0, -2);
+  return text.endsWith('s') ? text.slice(0, -1) : text;
+}
+
+/**
+ * A clause's words in order, with its negations counted rather than placed: "why doesn't my code
+ * compile" and "why does my code not compile" are one question, but a "not" never moves between
+ * clauses ("if not raining, should I cycle" ≠ "if raining, should I not cycle").
+ */
+function clauseKey(clause: string[]): string {
+  const negations = clause.filter((text) => text === 'not').length;
+  const rest = clause.filter((text) => text !== 'not').join(' ');
+  return negations === 0 ? rest : `${rest} ¬${negations}`;
+}
+
+/** Splits at clause punctuation and before subordinators ("…, if …", "… when …"). */
+function splitClauses(list: Token[]): string[][] {
+  const clauses: string[][] = [[]];
+  for (const token of list) {
+    if (token.kind === 'break') {
+      clauses.push([]);
+      continue;
+    }
+    if (SUBORDINATORS.has(token.text) && (clauses.at(-1)?.length ?? 0) > 0) clauses.push([]);
+    clauses.at(-1)!.push(token.text);
+  }
+  return clauses.filter((clause) => clause.length > 0);
+}
+
+/** "In Python, how do I sort a list" reads as "how do I sort a list in Python". */
+function frontedPhrasesMoved(clauses: string[][]): string[][] {
+  const out: string[][] = [];
+  let fronted: string[] = [];
+  for (const [index, clause] of clauses.entries()) {
+    const isPhrase = PREPOSITIONS.has(clause[0] ?? '') && !clause.slice(1).some((text) => PREPOSITIONS.has(text) || SUBORDINATORS.has(text));
+    if (isPhrase && index < clauses.length - 1) {
+      fronted = [...fronted, ...clause];
+      continue;
+    }
+    out.push([...clause, ...fronted]);
+    fronted = [];
+  }
+  return out;
 }

@@ -3,6 +3,12 @@ import type { LshLayout } from './lsh-hasher';
 export interface ResponseCacheOptions {
   /** How long an entry is served. @defaultValue 86_400_000 (24 h) */
   ttlMs?: number;
+  /**
+   * Whether the similar-query level runs at all (it needs an embedder too). Off, only exact
+   * repeats are served and no embeddings are requested.
+   * @defaultValue false
+   */
+  similarEnabled?: boolean;
   /** Lowest cosine similarity of two questions for a SIMILAR hit. @defaultValue 0.95 */
   similarityThreshold?: number;
   /**
@@ -31,6 +37,12 @@ export interface ResponseCacheOptions {
   lsh?: Partial<LshLayout>;
   /** An embedding slower than this skips the similar level. @defaultValue 1_000 */
   embedTimeoutMs?: number;
+  /**
+   * After an embedding fails, the similar level is skipped (counted as `embed_resting`) for this
+   * long, so a dead endpoint costs one failed call per interval. 0 tries every lookup.
+   * @defaultValue 1_000
+   */
+  embedCooldownMs?: number;
   /**
    * Longest wait for any one store call before it counts as a miss (the Redis connection's own
    * command timeout normally answers first).
@@ -61,6 +73,7 @@ export const MAX_FLIGHT_POLL_MS = 250;
 
 const DEFAULTS: ResolvedResponseCacheOptions = {
   ttlMs: 86_400_000,
+  similarEnabled: false,
   similarityThreshold: 0.95,
   similarFirstTurnsOnly: true,
   maxTemperature: 1,
@@ -71,6 +84,7 @@ const DEFAULTS: ResolvedResponseCacheOptions = {
   maxGuardChecks: 5,
   lsh: { bands: 16, bitsPerBand: 14, seed: 'parley-response-cache-v1' },
   embedTimeoutMs: 1_000,
+  embedCooldownMs: 1_000,
   storeTimeoutMs: 1_000,
   storeCooldownMs: 1_000,
   flightLockMs: 30_000,
@@ -99,6 +113,7 @@ export function resolveResponseCacheOptions(options: ResponseCacheOptions = {}):
     ['lsh.bands', resolved.lsh.bands, integer(1, 64), 'an integer from 1 to 64'],
     ['lsh.bitsPerBand', resolved.lsh.bitsPerBand, integer(1, 24), 'an integer from 1 to 24'],
     ['embedTimeoutMs', resolved.embedTimeoutMs, positive, 'greater than zero'],
+    ['embedCooldownMs', resolved.embedCooldownMs, (value) => value >= 0, 'zero or more'],
     ['storeTimeoutMs', resolved.storeTimeoutMs, positive, 'greater than zero'],
     ['storeCooldownMs', resolved.storeCooldownMs, (value) => value >= 0, 'zero or more'],
     ['flightLockMs', resolved.flightLockMs, positive, 'greater than zero'],

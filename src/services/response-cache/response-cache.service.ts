@@ -4,6 +4,8 @@ import type { Logger } from '../../observability/logger';
 import { CacheCallGuard } from './cache-call-guard';
 import { toCacheHit } from './cache-hit';
 import { CacheQuery } from './cache-query';
+import { embeddingFailureReason } from './embedding-failure';
+import { EmbeddingHealth, type EmbeddingHealthStatus } from './embedding-health';
 import {
   CacheLevel,
   type CacheableReply,
@@ -26,7 +28,7 @@ export interface ResponseCacheDeps {
   embedder?: Embedder | null;
   log: Logger;
   options?: ResponseCacheOptions;
-  /** Called once per level per lookup, e.g. to count hits and misses. Must not throw. */
+  /** Called once per level per lookup, e.g. to count hits and misses (with the reason of an error). Must not throw. */
   onLookup?: LookupObserver;
 }
 
@@ -41,18 +43,25 @@ export class ResponseCacheService {
   private readonly embedGuard: CacheCallGuard;
   private readonly similar: SimilarLookup;
   private readonly flights: SingleFlight;
+  private readonly health = new EmbeddingHealth();
 
   constructor(private readonly deps: ResponseCacheDeps) {
     this.options = resolveResponseCacheOptions(deps.options);
     const log = new ThrottledLog(deps.log, this.options.logIntervalMs);
-    this.guard = new CacheCallGuard(log, { timeoutMs: this.options.storeTimeoutMs, cooldownMs: this.options.storeCooldownMs });
-    this.embedGuard = new CacheCallGuard(log, { timeoutMs: this.options.embedTimeoutMs, cooldownMs: 0 });
+    this.guard = new CacheCallGuard(log, { timeoutMs: this.options.storeTimeoutMs, cooldownMs: this.options.storeCooldownMs, classify: () => 'unavailable' });
+    this.embedGuard = new CacheCallGuard(log, {
+      timeoutMs: this.options.embedTimeoutMs,
+      cooldownMs: this.options.embedCooldownMs,
+      classify: embeddingFailureReason,
+      warning: 'embeddings endpoint failed; the similar-query level misses until it recovers',
+    });
     this.similar = new SimilarLookup({
       store: deps.store,
       embedder: deps.embedder ?? null,
       storeGuard: this.guard,
       embedGuard: this.embedGuard,
       hasher: new LshHasher(this.options.lsh),
+      health: this.health,
       options: this.options,
     });
     this.flights = new SingleFlight({ store: deps.store, guard: this.guard, options: this.options, write: (query, reply, owner) => this.write(query, reply, owner) });
@@ -73,12 +82,34 @@ export class ResponseCacheService {
     const exact = await this.exact(query);
     if (exact.result === 'hit' || exact.result === 'error') {
       // A store that just failed would fail the similar level too; skip its embedding call.
-      this.report(CacheLevel.Similar, exact.result === 'hit' ? 'skipped' : 'error');
+      if (exact.result === 'hit' || !this.similar.enabled) this.report(CacheLevel.Similar, 'skipped');
+      else this.report(CacheLevel.Similar, 'error', 'store_unavailable');
       return exact.hit;
     }
-    const { result, hit } = await this.similar.find(query);
-    this.report(CacheLevel.Similar, result);
+    const { result, hit, reason } = await this.similar.find(query);
+    this.report(CacheLevel.Similar, result, reason);
     return hit;
+  }
+
+  /**
+   * What real lookups and the startup probe have shown of the embeddings endpoint; null when the
+   * similar level is off (no embedder, or disabled).
+   */
+  embeddingHealth(): EmbeddingHealthStatus | null {
+    return this.similar.enabled ? this.health.current : null;
+  }
+
+  /**
+   * Embeds one fixed text to learn whether the endpoint is usable (answers, in a readable format,
+   * at the configured length), and logs an unusable one as an error. Never throws.
+   */
+  async probeEmbeddings(): Promise<EmbeddingHealthStatus | null> {
+    const embedder = this.deps.embedder;
+    if (!embedder || !this.similar.enabled) return null;
+    const outcome = await this.similar.compute(embedder, 'Parley embeddings probe');
+    if (outcome.ok) this.deps.log.info('embeddings endpoint usable; similar-query level on', { space: embedder.space });
+    else this.deps.log.error('embeddings endpoint unusable; the similar-query level will miss until it recovers', { reason: outcome.reason, space: embedder.space });
+    return this.health.current;
   }
 
   /**
@@ -109,7 +140,8 @@ export class ResponseCacheService {
 
   private async write(query: CacheQuery, reply: CacheableReply, flightOwner?: string): Promise<boolean> {
     if (!query.writable || reply.status !== 'COMPLETE' || reply.content === '') return false;
-    const indexed = query.similarEligible ? await this.similar.embed(query) : null;
+    const embedded = query.similarEligible ? await this.similar.embed(query) : null;
+    const indexed = embedded?.ok ? embedded.value : null;
     const stored = await this.guard.run('put', () =>
       this.deps.store.put({
         ...query.key,
@@ -125,9 +157,9 @@ export class ResponseCacheService {
     return stored.ok;
   }
 
-  private report(level: CacheLevel, result: LookupResult): void {
+  private report(level: CacheLevel, result: LookupResult, reason?: string): void {
     try {
-      this.deps.onLookup?.(level, result);
+      this.deps.onLookup?.(level, result, reason);
     } catch (error: unknown) {
       this.deps.log.warn('response cache lookup observer threw', { err: error });
     }

@@ -1,9 +1,10 @@
 import type { Embedder } from '../../ports/embedder';
 import type { HashedVector, ResponseCacheStore, SimilarMatch } from '../../ports/response-cache';
-import type { CacheCallGuard } from './cache-call-guard';
+import type { CacheCallGuard, Guarded } from './cache-call-guard';
 import { toCacheHit } from './cache-hit';
 import type { CacheQuery } from './cache-query';
 import { CacheLevel, type CacheHit, type LookupResult } from './cache-types';
+import type { EmbeddingHealth } from './embedding-health';
 import type { LshHasher } from './lsh-hasher';
 import type { ResolvedResponseCacheOptions } from './response-cache-options';
 import { toUnitVector } from './unit-vector';
@@ -14,6 +15,7 @@ export interface SimilarLookupDeps {
   storeGuard: CacheCallGuard;
   embedGuard: CacheCallGuard;
   hasher: LshHasher;
+  health: EmbeddingHealth;
   options: ResolvedResponseCacheOptions;
 }
 
@@ -26,6 +28,8 @@ export interface IndexedEmbedding {
 export interface SimilarOutcome {
   result: LookupResult;
   hit: CacheHit | null;
+  /** Why the level failed, when `result` is `error`: `embed_<why>` or `store_<why>`. */
+  reason?: string;
 }
 
 /**
@@ -36,36 +40,48 @@ export interface SimilarOutcome {
 export class SimilarLookup {
   constructor(private readonly deps: SimilarLookupDeps) {}
 
+  get enabled(): boolean {
+    return this.deps.embedder !== null && this.deps.options.similarEnabled;
+  }
+
   async find(query: CacheQuery): Promise<SimilarOutcome> {
-    if (!this.deps.embedder || !query.similarEligible) return { result: 'skipped', hit: null };
+    if (!this.enabled || !query.similarEligible) return { result: 'skipped', hit: null };
     const indexed = await this.embed(query);
-    if (!indexed) return { result: 'error', hit: null };
+    if (!indexed.ok) return { result: 'error', hit: null, reason: `embed_${indexed.reason}` };
     const { options } = this.deps;
     const found = await this.deps.storeGuard.run('findSimilar', () =>
       this.deps.store.findSimilar({
         scope: query.key.scope,
-        index: indexed.index,
-        ...indexed.embedding,
+        index: indexed.value.index,
+        ...indexed.value.embedding,
         minSimilarity: options.similarityThreshold,
         maxPerBucket: options.maxPerBucket,
         maxCandidates: options.maxCandidates,
         maxMatches: options.maxGuardChecks,
       }),
     );
-    if (!found.ok) return { result: 'error', hit: null };
+    if (!found.ok) return { result: 'error', hit: null, reason: `store_${found.reason}` };
     return judge(query, found.value);
   }
 
-  /** The query's embedding, computed once per query; null when there is no embedder or it failed. */
-  async embed(query: CacheQuery): Promise<IndexedEmbedding | null> {
+  /** The query's embedding, computed once per query (a failure is remembered too). */
+  async embed(query: CacheQuery): Promise<Guarded<IndexedEmbedding>> {
     const embedder = this.deps.embedder;
-    if (!embedder) return null;
-    const embedding = await query.embeddingOnce(async () => {
-      const embedded = await this.deps.embedGuard.run('embed', (signal) => embedder.embed([query.embeddingText], signal));
-      const vector = embedded.ok ? toUnitVector(embedded.value[0] ?? []) : null;
-      return vector ? { vector, buckets: this.deps.hasher.buckets(vector) } : null;
-    });
-    return embedding ? { index: this.deps.hasher.indexName(embedder.space, embedding.vector.length), embedding } : null;
+    if (!embedder || !this.deps.options.similarEnabled) return { ok: false, reason: 'off' };
+    const embedding = await query.embeddingOnce(() => this.compute(embedder, query.embeddingText));
+    if (!embedding.ok) return embedding;
+    return { ok: true, value: { index: this.deps.hasher.indexName(embedder.space, embedding.value.vector.length), embedding: embedding.value } };
+  }
+
+  /** Embeds one text through the guard and records what that showed of the endpoint's health. */
+  async compute(embedder: Embedder, text: string): Promise<Guarded<HashedVector>> {
+    const embedded = await this.deps.embedGuard.run('embed', (signal) => embedder.embed([text], signal));
+    const vector = embedded.ok ? toUnitVector(embedded.value[0] ?? []) : null;
+    const outcome: Guarded<HashedVector> = vector
+      ? { ok: true, value: { vector, buckets: this.deps.hasher.buckets(vector) } }
+      : { ok: false, reason: embedded.ok ? 'malformed' : embedded.reason };
+    this.deps.health.record(outcome);
+    return outcome;
   }
 }
 

@@ -7,7 +7,7 @@ import { CacheLevel, EMPTY_CONTEXT_FINGERPRINT, ResponseCacheService, type Looku
 import { captureLog } from '../../helpers/captured-log';
 
 const fake = new FakeOpenAiServer();
-const embedder = (extra: { dimensions?: number; model?: string } = {}) =>
+const embedder = (extra: { dimensions?: number; model?: string; encoding?: 'float' | 'base64' } = {}) =>
   new OpenAiEmbedder({ apiKey: 'sk-test', baseUrl: fake.url, timeoutMs: 2_000, ...extra });
 
 beforeAll(async () => {
@@ -48,7 +48,7 @@ describe('OpenAiEmbedder', () => {
       store: new MemoryResponseCache(),
       embedder: embedder({ dimensions: 256 }),
       log: captureLog().log,
-      options: { embedTimeoutMs: 100 },
+      options: { similarEnabled: true, embedTimeoutMs: 100 },
       onLookup: (level, result) => lookups.push([level, result]),
     });
     const request = { userId: 'u', model: 'gpt-4o-mini', systemPromptVersion: 1, contextFingerprint: EMPTY_CONTEXT_FINGERPRINT, message: 'How do I reset my password?' };
@@ -59,5 +59,26 @@ describe('OpenAiEmbedder', () => {
     expect(await cache.lookup(cache.prepare({ ...request, message: 'How do I reset my password please?' }))).toBeNull();
     expect(Date.now() - started).toBeLessThan(600);
     expect(lookups.at(-1)).toEqual([CacheLevel.Similar, 'error']);
+  });
+});
+
+describe('OpenAiEmbedder against servers that ignore what it asks for', () => {
+  it.each(['float', 'base64'] as const)('asks for %s and reads the float arrays a float-only server sends', async (encoding) => {
+    fake.setEmbeddingsMode('float-only');
+    const [vector] = await embedder({ dimensions: 32, encoding }).embed(['what is the refund policy']);
+    embedText('what is the refund policy', 32).forEach((value, i) => expect(vector![i]).toBeCloseTo(value, 6));
+  });
+
+  it('reads base64 from a server that honours it', async () => {
+    const [vector] = await embedder({ dimensions: 32, encoding: 'base64' }).embed(['what is the refund policy']);
+    embedText('what is the refund policy', 32).forEach((value, i) => expect(vector![i]).toBeCloseTo(value, 6));
+  });
+
+  it('refuses vectors of another length than configured, and malformed answers, as EmbeddingError', async () => {
+    fake.setEmbeddingsMode('ignore-dimensions');
+    await expect(embedder({ dimensions: 256 }).embed(['hello'])).rejects.toMatchObject({ name: 'EmbeddingError', defect: 'wrong_dimensions' });
+    expect(await embedder().embed(['hello'])).toEqual([expect.any(Array)]);
+    fake.setEmbeddingsMode('malformed');
+    await expect(embedder({ dimensions: 256 }).embed(['hello'])).rejects.toMatchObject({ name: 'EmbeddingError', defect: 'malformed' });
   });
 });

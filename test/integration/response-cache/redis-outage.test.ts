@@ -53,6 +53,7 @@ describe('response cache when Redis is slow or gone', () => {
       store: new RedisResponseCache(redis),
       embedder,
       log: captured.log,
+      options: { similarEnabled: true },
       onLookup: (level, result) => lookups.push([level, result]),
     });
   });

@@ -53,7 +53,7 @@ function setup(options: ResponseCacheOptions = {}) {
     store: new RedisResponseCache(redis, { prefix }),
     embedder,
     log: captureLog().log,
-    options: { flightPollMs: 10, ...options },
+    options: { similarEnabled: true, flightPollMs: 10, ...options },
     onLookup: (level, result) => lookups.push([level, result]),
   });
   const request = (extra: Partial<ResponseCacheRequest> = {}): ResponseCacheRequest => ({
@@ -86,7 +86,7 @@ describe('response cache on Redis with provider embeddings', () => {
   it('answers a paraphrase in the same scope as SIMILAR with its similarity', async () => {
     const { lookup, store } = setup();
     await store(complete('100 °C.'));
-    const paraphrase = 'At sea level, what is the boiling point of pure water measured in degrees on the usual scale?';
+    const paraphrase = 'So, what is the boiling point of pure water at sea level measured in degrees on the usual scale?';
     const hit = await lookup({ message: paraphrase });
     expect(hit?.level).toBe(CacheLevel.Similar);
     expect(hit?.similarity).toBeCloseTo(cosine(QUESTION, paraphrase), 5);

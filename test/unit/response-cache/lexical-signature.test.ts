@@ -1,4 +1,5 @@
-import { lexicalSignature } from '../../../src/services/response-cache/lexical-signature';
+import { lexicalSignature, signatureParts, SIGNATURE_VERSION } from '../../../src/services/response-cache/lexical-signature';
+import { pairScores, QUERY_PAIRS } from '../../fixtures/similar-query-pairs';
 
 const same = (a: string, b: string) => expect(lexicalSignature(a)).toBe(lexicalSignature(b));
 const differ = (a: string, b: string) => expect(lexicalSignature(a)).not.toBe(lexicalSignature(b));
@@ -38,5 +39,56 @@ describe('lexicalSignature', () => {
   it('differs when a word flips the question into its opposite', () => {
     differ('the highest mountain in the world', 'the lowest mountain in the world');
     differ('what happens before the exam', 'what happens after the exam');
+  });
+});
+
+describe('lexicalSignature on the labelled pair set', () => {
+  const decided = QUERY_PAIRS.map((item) => lexicalSignature(item.first) === lexicalSignature(item.second));
+  const scores = pairScores(QUERY_PAIRS, decided);
+
+  it('has at least 40 pairs covering every class the guard promises about', () => {
+    expect(QUERY_PAIRS.length).toBeGreaterThanOrEqual(40);
+    expect(new Set(QUERY_PAIRS.map((item) => item.kind))).toEqual(new Set([
+      'negation', 'numbers and units', 'direction and order', 'comparison', 'quoted strings', 'different entities',
+      'question kind and tense', 'different languages', 'reordered clauses', 'opening words and politeness',
+      'function-word synonyms', 'whitespace, case and punctuation', 'paraphrase',
+    ]));
+  });
+
+  it.each(QUERY_PAIRS.filter((item) => item.label === 'must-miss').map((item) => [item.kind, item.first, item.second]))(
+    'must miss (%s): %j vs %j',
+    (_kind, first, second) => differ(first, second),
+  );
+
+  it.each(QUERY_PAIRS.filter((item) => item.label === 'must-hit').map((item) => [item.kind, item.first, item.second]))(
+    'must hit (%s): %j vs %j',
+    (_kind, first, second) => same(first, second),
+  );
+
+  it('scores precision 1 and must-hit recall 1; paraphrases in other content words are refused', () => {
+    process.stdout.write(`[parley tests] lexical guard on ${QUERY_PAIRS.length} pairs: precision ${scores.precision.toFixed(2)}, ` +
+      `must-hit recall ${scores.mustHitRecall.toFixed(2)}, same-meaning recall ${scores.sameMeaningRecall.toFixed(2)}\n`);
+    expect(scores).toMatchObject({ precision: 1, mustHitRecall: 1, wronglyServed: [] });
+    const paraphrases = QUERY_PAIRS.map((item, index) => [item, decided[index]] as const).filter(([item]) => item.label === 'paraphrase');
+    expect(paraphrases.map(([, served]) => served)).toEqual(paraphrases.map(() => false));
+  });
+});
+
+describe('signatureParts', () => {
+  it('keeps meaning-bearing words in order per clause, sorts clauses, and counts negations per clause', () => {
+    expect(signatureParts('If it is not raining, should I cycle to work?')).toEqual({
+      version: SIGNATURE_VERSION, clauses: ['if raining ¬1', 'should cycle to work'],
+    });
+    expect(signatureParts('In Python, how do I sort a list?').clauses).toEqual(['how sort list in python']);
+  });
+
+  it('a message of filler only matches itself, not every other greeting', () => {
+    differ('hi', 'thanks');
+    same('Hi!', 'hi');
+  });
+
+  it('carries a version, so entries made under older rules never match', () => {
+    expect(lexicalSignature('what is the capital of France')).toMatch(new RegExp(`^v${SIGNATURE_VERSION}:`));
+    expect(SIGNATURE_VERSION).toBeGreaterThanOrEqual(2);
   });
 });

@@ -43,7 +43,7 @@ function setup(options: ResponseCacheOptions = {}, store: ResponseCacheStore = n
     store,
     embedder,
     log: captured.log,
-    options,
+    options: { similarEnabled: true, embedCooldownMs: 0, ...options },
     onLookup: (level, result) => lookups.push([level, result]),
   });
   const request = (extra: Partial<ResponseCacheRequest> = {}): ResponseCacheRequest => ({
@@ -72,7 +72,7 @@ describe('ResponseCacheService lookups', () => {
   it('answers a paraphrase sharing most words in the same scope as SIMILAR, with its similarity', async () => {
     const { lookup, store, lookups } = setup();
     await store(complete('100 °C.'));
-    const paraphrase = 'At sea level, what is the boiling point of water in degrees on the usual scale';
+    const paraphrase = 'Please, what is the boiling point of water at sea level in degrees on the usual scale?';
     const hit = await lookup({ message: paraphrase });
     expect(hit?.level).toBe(CacheLevel.Similar);
     expect(hit?.content).toBe('100 °C.');

@@ -1,0 +1,121 @@
+import { FakeOpenAiServer, type EmbeddingsMode, type FakeFault } from '../../src/dev/fake-openai-server';
+import { captureLog, type CapturedLog } from '../helpers/captured-log';
+import { CREATE } from '../helpers/operations';
+import { sample } from '../helpers/prometheus-text';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+
+const SEND = `mutation Send($input: SendMessageInput!) {
+  sendMessage(input: $input) { assistantMessage { content status cache { hit similarity } } }
+}`;
+
+interface Sent {
+  sendMessage: { assistantMessage: { content: string; status: string; cache: { hit: string; similarity: number } | null } };
+}
+
+const QUESTION = 'what is the refund policy for annual plans';
+const REWORDED = 'what is the refund policy for the annual plans';
+const TIMEOUT_MS = 300;
+
+async function firstTurn(t: TestApp, token: string, content: string) {
+  const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
+  const startedAt = Date.now();
+  const sent = await t.gql<Sent>(token, SEND, { input: { conversationId: created.data!.createConversation.id, content } });
+  return { message: sent.data!.sendMessage.assistantMessage, errors: sent.errors, ms: Date.now() - startedAt };
+}
+
+describe('similar level against a server that ignores encoding_format, with base64 requested', () => {
+  it('reads the float arrays it gets: a reworded repeat is a SIMILAR hit, no similar-level error', async () => {
+    const t = await startTestApp({
+      env: { RESPONSE_CACHE_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_ENABLED: 'true', EMBEDDINGS_ENCODING: 'base64' },
+      fakeOptions: { embeddingsMode: 'float-only' },
+    });
+    try {
+      const token = await t.token('float-only-base64');
+      await firstTurn(t, token, QUESTION);
+      expect((await firstTurn(t, token, REWORDED)).message.cache).toMatchObject({ hit: 'SIMILAR' });
+      expect(sample(await t.metrics(), 'parley_cache_errors_total', { level: 'similar' })).toBeUndefined();
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+interface Broken {
+  name: string;
+  reason: string;
+  setup: (fake: FakeOpenAiServer) => void;
+}
+
+const BROKEN: Broken[] = [
+  { name: 'answers 200 with a body that is neither floats nor base64', reason: 'malformed', setup: (fake) => fake.setEmbeddingsMode('malformed' satisfies EmbeddingsMode) },
+  { name: 'ignores `dimensions` and sends its own 768', reason: 'wrong_dimensions', setup: (fake) => fake.setEmbeddingsMode('ignore-dimensions') },
+  {
+    name: 'answers 500 to everything',
+    reason: 'server_error',
+    setup: (fake) => fake.enqueueFaults(Array.from({ length: 50 }, (): FakeFault => ({ type: 'status', status: 500 }))),
+  },
+  { name: 'refuses the key', reason: 'auth', setup: (fake) => fake.setValidKeys(['sk-some-other-key']) },
+  { name: 'hangs', reason: 'timeout', setup: (fake) => fake.setLatency(10_000) },
+];
+
+describe.each(BROKEN)('a dead embeddings endpoint (EMBEDDINGS_BASE_URL) that $name', ({ reason, setup }) => {
+  let embeddings: FakeOpenAiServer;
+  let captured: CapturedLog;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    embeddings = new FakeOpenAiServer();
+    await embeddings.start();
+    setup(embeddings);
+    captured = captureLog('info');
+    t = await startTestApp({
+      log: captured.log,
+      env: {
+        RESPONSE_CACHE_ENABLED: 'true',
+        RESPONSE_CACHE_SIMILAR_ENABLED: 'true',
+        EMBEDDINGS_BASE_URL: embeddings.url,
+        EMBEDDINGS_TIMEOUT_MS: String(TIMEOUT_MS),
+        EMBEDDINGS_COOLDOWN_MS: '0',
+      },
+    });
+  });
+  afterAll(async () => {
+    await t.stop();
+    await embeddings.stop();
+  });
+
+  it(`is reported at startup in the log and on /readyz as unusable (${reason}), without making Parley unready`, async () => {
+    const startup = captured.lines().find((line) => line.message === 'embeddings endpoint unusable; the similar-query level will miss until it recovers');
+    expect(startup).toMatchObject({ level: 'error', reason });
+    const ready = await fetch(`${t.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ready: true, checks: { store: 'ok', embeddings: expect.stringContaining(`unusable (${reason})`) } });
+    expect(sample(await t.metrics(), 'parley_dependency_up', { dependency: 'embeddings' })).toBe(0);
+  });
+
+  it('sends are still answered by the model, within the embeddings timeout, and each failure is counted by its reason', async () => {
+    const token = await t.token(`dead-embeddings-${reason}`);
+    const before = sample(await t.metrics(), 'parley_cache_errors_total', { level: 'similar', reason: `embed_${reason}` }) ?? 0;
+    const first = await firstTurn(t, token, QUESTION);
+    const second = await firstTurn(t, token, REWORDED);
+    for (const sent of [first, second]) {
+      expect(sent.errors).toBeUndefined();
+      expect(sent.message).toMatchObject({ status: 'COMPLETE', cache: null });
+      expect(sent.ms).toBeLessThan(TIMEOUT_MS * 2 + 400);
+    }
+    expect(second.message.content).toBe(`Echo: ${REWORDED}`);
+    expect(t.fake.requestCount('/v1/chat/completions')).toBe(2);
+    const metrics = await t.metrics();
+    expect(sample(metrics, 'parley_cache_errors_total', { level: 'similar', reason: `embed_${reason}` })).toBeGreaterThanOrEqual(before + 1);
+    expect(sample(metrics, 'parley_cache_requests_total', { level: 'similar', result: 'error' })).toBeGreaterThanOrEqual(1);
+    const warned = captured.lines().filter((line) => line.level === 'warn' && line.reason === reason);
+    expect(warned.length).toBeGreaterThanOrEqual(1);
+    expect(warned[0]).toMatchObject({ message: 'embeddings endpoint failed; the similar-query level misses until it recovers', operation: 'embed' });
+  });
+
+  it('an exact repeat is still served from the cache', async () => {
+    const token = await t.token(`dead-embeddings-exact-${reason}`);
+    await firstTurn(t, token, QUESTION);
+    expect((await firstTurn(t, token, `${QUESTION}?`)).message.cache).toMatchObject({ hit: 'EXACT' });
+  });
+});

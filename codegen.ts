@@ -16,6 +16,7 @@ const config: CodegenConfig = {
           Conversation: '../../ports/chat-store#ConversationRecord as ConversationModel',
           Message: '../../ports/chat-store#MessageRecord as MessageModel',
           Viewer: '../../services/viewer#Viewer as ViewerModel',
+          ReplyEvent: '../../services/streaming/reply-watcher#ReplyStreamEvent as ReplyEventModel',
         },
       },
     },

@@ -30,6 +30,13 @@ import { createContextCache, createResponseCache, embeddingsCheck } from './wiri
 import { createBudget, createRateLimits } from './wiring/cost-control';
 import { closeRedis, createRedis, createStore } from './wiring/infrastructure';
 import { createLlm } from './wiring/model';
+import { createStreaming } from './wiring/streaming';
+import { createSseRoute } from './graphql/sse-handler';
+import { startWebSocketServer } from './graphql/websocket-server';
+import { validationRules } from './graphql/validation-rules';
+import { ReplyService } from './services/reply.service';
+import type { GenerationRegistry } from './services/streaming/generation-registry';
+import type { GraphQLSchema } from 'graphql';
 
 /** Replaceable parts, for tests and the dev launcher; anything not given is built from config. */
 export interface AppOverrides {
@@ -81,17 +88,32 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const responseCache = createResponseCache(config, redis, log, metrics, overrides.embedder);
   // Awaited (bounded by the embeddings timeout) so a dead endpoint is reported before traffic arrives.
   await responseCache?.probeEmbeddings();
+  const streaming = createStreaming(config, redis, store, log, metrics);
   const chat = new ChatService({
     store, llm, log, metrics, limits, budget, tokens: tokenCounter, context,
+    bus: streaming.bus, generations: streaming.registry,
     cache: responseCache,
     options: {
       ...inputLimits, ...config.resilience, maxCompletionTokens: config.openai.maxCompletionTokens,
       sharedPrompts: config.responseCache.sharedPrompts, hitBudgetFraction: config.responseCache.hitBudgetFraction,
+      partialFlushMs: config.streaming.partialFlushMs, idleTimeoutMs: config.openai.timeoutMs, deadlineMs: config.streaming.generationTimeoutMs,
     },
   });
+  const replies = new ReplyService({ store, ...streaming, limits, metrics, log, options: config.streaming });
   const tokens = new TokenVerifier({ secret: config.auth.jwtSecret, jwksUrl: config.auth.jwksUrl, issuer: config.auth.issuer, audience: config.auth.audience, tiers: config.auth.tiers });
   const httpServer = createServer();
-  const apollo = createApollo(config, log, metrics, httpServer, overrides.sandboxHeaders);
+  const schema = makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers });
+  const contextDeps = { tokens, limits, conversations, chat, replies, budget, log };
+  const validation = { introspection: !config.isProduction };
+  const sse = createSseRoute({ schema, context: contextDeps, log, ...validation });
+  const websocket = startWebSocketServer({
+    httpServer, schema, context: contextDeps, log, trustProxy: config.limits.trustProxy,
+    connectionInitTimeoutMs: config.streaming.connectionInitTimeoutMs, ...validation,
+  });
+  const apollo = createApollo(config, schema, log, metrics, httpServer, overrides.sandboxHeaders, async () => {
+    sse.close();
+    await websocket.dispose();
+  });
   await apollo.start();
   const readiness = new ReadinessProbe(readinessChecks(store, redis, responseCache), 2_000, (name, up) => metrics.dependencyUp.set({ dependency: name }, up ? 1 : 0));
   const onScrape = async () => {
@@ -100,8 +122,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     metrics.upstreamQueueDepth.set(load.queued);
     await readiness.check();
   };
-  const requestContext = contextFactory({ tokens, limits, conversations, chat, budget, log });
-  httpServer.on('request', createHttpApp({ apollo, readiness, log, metrics, onScrape, trustProxy: config.limits.trustProxy, context: requestContext }));
+  const requestContext = contextFactory(contextDeps);
+  httpServer.on('request', createHttpApp({ apollo, readiness, log, metrics, onScrape, trustProxy: config.limits.trustProxy, context: requestContext, sse }));
   const sweeper = new PendingSweeper(store, log, config.chat.pendingStaleMs);
   sweeper.start();
   let stopping: Promise<void> | null = null;
@@ -109,8 +131,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     httpServer, store, log, metrics,
     listen: (port = config.http.port, host = config.http.host) => listen(httpServer, port, host),
     stop: () =>
-      (stopping ??= shutdown(apollo, log, [
+      (stopping ??= shutdown(apollo, streaming.registry, config.http.shutdownGraceMs, log, [
         async () => sweeper.stop(),
+        async () => streaming.bus.close(),
         async () => ownLlm?.close(),
         async () => (overrides.store ? undefined : store.close()),
         async () => closeRedis(redis),
@@ -118,13 +141,22 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   };
 }
 
-function createApollo(config: Config, log: Logger, metrics: Metrics, httpServer: Server, sandboxHeaders?: Record<string, string>) {
+function createApollo(
+  config: Config,
+  schema: GraphQLSchema,
+  log: Logger,
+  metrics: Metrics,
+  httpServer: Server,
+  sandboxHeaders: Record<string, string> | undefined,
+  closeStreams: () => Promise<void>,
+) {
   const landing = config.isProduction
     ? ApolloServerPluginLandingPageDisabled()
     : ApolloServerPluginLandingPageLocalDefault({ embed: true, headers: sandboxHeaders });
   return new ApolloServer<GraphQLContext>({
-    schema: makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers }),
+    schema,
     introspection: !config.isProduction,
+    validationRules: validationRules({ introspection: !config.isProduction }),
     includeStacktraceInErrorResponses: false,
     // main.ts owns signals: it drains, then closes the store and Redis before exiting.
     stopOnTerminationSignals: false,
@@ -133,6 +165,8 @@ function createApollo(config: Config, log: Logger, metrics: Metrics, httpServer:
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.http.shutdownGraceMs }),
       landing,
       operationsPlugin(log, metrics),
+      // Open sockets and event streams end at the start of shutdown; clients resume elsewhere with afterSeq.
+      { serverWillStart: async () => ({ drainServer: closeStreams }) },
     ],
   });
 }
@@ -156,9 +190,19 @@ function listen(httpServer: Server, port: number, host: string): Promise<string>
   });
 }
 
-/** Drains HTTP first, then closes only what this app opened (a store handed in is the caller's). */
-async function shutdown(apollo: ApolloServer<GraphQLContext>, log: Logger, closers: Array<() => Promise<unknown>>): Promise<void> {
-  await apollo.stop();
+/**
+ * Stops taking work, drains HTTP while running generations get the grace period to finish (the
+ * rest are stopped, keeping their text), then closes only what this app opened (a store handed in
+ * is the caller's).
+ */
+async function shutdown(
+  apollo: ApolloServer<GraphQLContext>,
+  generations: GenerationRegistry,
+  graceMs: number,
+  log: Logger,
+  closers: Array<() => Promise<unknown>>,
+): Promise<void> {
+  await Promise.all([apollo.stop(), generations.drain(graceMs)]);
   for (const close of closers) {
     await close().catch((error: unknown) => log.warn('error while closing', { err: error }));
   }

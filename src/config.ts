@@ -122,11 +122,20 @@ const envSchema = z.object({
   PAGE_SIZE_DEFAULT: int(50, 1),
   PAGE_SIZE_MAX: int(200, 1),
   DEDUPE_WAIT_MS: int(60_000, 0),
+  GENERATION_TIMEOUT_MS: int(100_000, 1_000),
+  STREAM_PARTIAL_FLUSH_MS: int(500, 50),
+  REPLY_STREAM_TTL_SECONDS: int(600, 10),
+  REPLY_STREAM_MAX_EVENTS: int(50_000, 100),
+  REPLY_WATCH_POLL_MS: int(2_000, 100),
+  CANCEL_WAIT_MS: int(3_000, 100),
+  SUBSCRIPTIONS_PER_USER: int(20, 1),
+  WS_CONNECTION_INIT_TIMEOUT_MS: int(3_000, 100),
   PENDING_STALE_MS: int(120_000, 1_000),
   SHUTDOWN_GRACE_MS: int(10_000, 0),
   TRUST_PROXY: int(0),
   TIER_LIMITS: json(z.record(z.string(), tierLimitsSchema.partial()), {}),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: int(60, 1),
+  RATE_LIMIT_STREAM_OPS_PER_MINUTE: int(120, 1),
   RATE_LIMIT_AUTH_FAILURES: int(10, 1),
   RATE_LIMIT_AUTH_WINDOW_SECONDS: int(900, 1),
   RATE_LIMIT_AUTH_BLOCK_SECONDS: int(900, 0),
@@ -183,6 +192,8 @@ export interface Config {
   limits: {
     tiers: Record<string, TierLimits>;
     anonymousPerMinute: number;
+    /** replyStream subscriptions started and cancelReply calls, per user. */
+    streamOpsPerMinute: number;
     authFailures: { points: number; durationSeconds: number; blockSeconds: number };
     trustProxy: number;
   };
@@ -228,6 +239,19 @@ export interface Config {
     pageSizeMax: number;
     dedupeWaitMs: number;
     pendingStaleMs: number;
+  };
+  streaming: {
+    /** Longest a whole generation may run before it is cut off. */
+    generationTimeoutMs: number;
+    partialFlushMs: number;
+    /** How long a reply's events stay replayable after its last one. */
+    replayTtlMs: number;
+    replayMaxEvents: number;
+    watchPollMs: number;
+    cancelWaitMs: number;
+    /** Open replyStream subscriptions per user on one instance. */
+    subscriptionsPerUser: number;
+    connectionInitTimeoutMs: number;
   };
 }
 
@@ -281,6 +305,12 @@ function crossFieldProblems(env: Env): string[] {
   }
   if (env.BUDGET_RESERVATION_TTL_MS <= longestCall) {
     problems.push(`BUDGET_RESERVATION_TTL_MS: must exceed the longest model call (${longestCall} ms), or a slow call's hold lapses mid-call`);
+  }
+  if (env.GENERATION_TIMEOUT_MS >= env.PENDING_STALE_MS) {
+    problems.push('GENERATION_TIMEOUT_MS: must be below PENDING_STALE_MS, or a generation outlives its in-flight slot');
+  }
+  if (env.GENERATION_TIMEOUT_MS >= env.BUDGET_RESERVATION_TTL_MS) {
+    problems.push('GENERATION_TIMEOUT_MS: must be below BUDGET_RESERVATION_TTL_MS, or a long reply outlives its budget hold');
   }
   for (const tier of env.TIERS) {
     if (!tierLimitsSchema.safeParse({ ...DEFAULT_TIER_LIMITS[tier], ...env.TIER_LIMITS[tier] }).success) {
@@ -337,6 +367,7 @@ function toConfig(env: Env): Config {
         env.TIERS.map((tier) => [tier, tierLimitsSchema.parse({ ...DEFAULT_TIER_LIMITS[tier], ...env.TIER_LIMITS[tier] })]),
       ),
       anonymousPerMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      streamOpsPerMinute: env.RATE_LIMIT_STREAM_OPS_PER_MINUTE,
       authFailures: {
         points: env.RATE_LIMIT_AUTH_FAILURES,
         durationSeconds: env.RATE_LIMIT_AUTH_WINDOW_SECONDS,
@@ -389,6 +420,16 @@ function toConfig(env: Env): Config {
       pageSizeMax: env.PAGE_SIZE_MAX,
       dedupeWaitMs: env.DEDUPE_WAIT_MS,
       pendingStaleMs: env.PENDING_STALE_MS,
+    },
+    streaming: {
+      generationTimeoutMs: env.GENERATION_TIMEOUT_MS,
+      partialFlushMs: env.STREAM_PARTIAL_FLUSH_MS,
+      replayTtlMs: env.REPLY_STREAM_TTL_SECONDS * 1000,
+      replayMaxEvents: env.REPLY_STREAM_MAX_EVENTS,
+      watchPollMs: env.REPLY_WATCH_POLL_MS,
+      cancelWaitMs: env.CANCEL_WAIT_MS,
+      subscriptionsPerUser: env.SUBSCRIPTIONS_PER_USER,
+      connectionInitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_MS,
     },
   };
 }

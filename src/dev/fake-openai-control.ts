@@ -14,6 +14,7 @@ export interface FakeOpenAiControls {
   setLatency(ms: number): void;
   setValidKeys(keys: string[] | null): void;
   setEmbeddingsMode(mode: EmbeddingsMode): void;
+  setStream(settings: { chunkDelayMs?: number; replyWords?: number }): void;
   reset(): void;
 }
 
@@ -36,6 +37,15 @@ const postActions: Record<string, ControlAction> = {
     if (!isValidDelay(body.ms)) return fail('"ms" must be a number of milliseconds between 0 and 600000');
     controls.setLatency(body.ms);
     return ok({ latencyMs: body.ms });
+  },
+  stream: (body, controls) => {
+    const { chunkDelayMs, replyWords } = body;
+    if (chunkDelayMs !== undefined && !isValidDelay(chunkDelayMs)) return fail('"chunkDelayMs" must be a number of milliseconds between 0 and 600000');
+    const wordsOk = replyWords === undefined || (typeof replyWords === 'number' && Number.isInteger(replyWords) && replyWords >= 0 && replyWords <= 100_000);
+    if (!wordsOk) return fail('"replyWords" must be an integer between 0 and 100000');
+    const settings = { ...(chunkDelayMs === undefined ? {} : { chunkDelayMs }), ...(replyWords === undefined ? {} : { replyWords: replyWords as number }) };
+    controls.setStream(settings);
+    return ok(settings);
   },
   embeddings: (body, controls) => {
     const mode = EMBEDDINGS_MODES.find((known) => known === body.mode);

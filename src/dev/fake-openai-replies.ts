@@ -34,9 +34,10 @@ export function promptTokens(messages: ChatMessage[]): number {
   return perMessage.reduce((sum, tokens) => sum + tokens, REPLY_PRIMING_TOKENS);
 }
 
-export function buildChatReply(request: ChatRequest): ChatReply {
+/** `Echo: <last user message>`, padded with numbered words up to `minWords` words. */
+export function buildChatReply(request: ChatRequest, minWords = 0): ChatReply {
   const echoed = stripDirectives(lastUserContent(request.messages)).trim().slice(0, MAX_ECHO_CHARS);
-  const full = `Echo: ${echoed}`;
+  const full = padded(`Echo: ${echoed}`, minWords);
   const limit = request.maxTokens === null ? Infinity : request.maxTokens * CHARS_PER_TOKEN;
   const text = full.length > limit ? full.slice(0, limit) : full;
   const prompt = promptTokens(request.messages);
@@ -46,6 +47,13 @@ export function buildChatReply(request: ChatRequest): ChatReply {
     finishReason: text.length < full.length ? 'length' : 'stop',
     usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
   };
+}
+
+function padded(text: string, minWords: number): string {
+  const words = splitWords(text).length;
+  if (words >= minWords) return text;
+  const extra = Array.from({ length: minWords - words }, (_, index) => `word${index + 1}`);
+  return `${text} ${extra.join(' ')}`;
 }
 
 export function chatCompletionBody(meta: CompletionMeta, reply: ChatReply): Record<string, unknown> {

@@ -35,6 +35,8 @@ export interface RecordedRequest {
   /** HTTP status sent back; null while unanswered, and forever for hung or abandoned requests. */
   status: number | null;
   fault: FakeFault['type'] | null;
+  /** A streamed reply whose client closed the connection before the end. */
+  aborted: boolean;
 }
 
 const DEFAULT_DIMENSIONS = 256;

@@ -14,13 +14,12 @@ import {
   sendJson,
   type Parsed,
 } from './fake-openai-http';
-import { buildChatReply, chatCompletionBody, chatCompletionChunks, type CompletionMeta } from './fake-openai-replies';
+import { buildChatReply, chatCompletionBody, chatCompletionChunks, type ChatReply, type CompletionMeta } from './fake-openai-replies';
 import {
   lastUserContent,
   parseChatRequest,
   parseEmbeddingRequest,
   recordBody,
-  type ChatRequest,
   type RecordedRequest,
 } from './fake-openai-requests';
 
@@ -33,8 +32,15 @@ export interface FakeOpenAiServerOptions {
   validKeys?: string[];
   /** Pause between streamed chunks. */
   chunkDelayMs?: number;
+  /** Pads every reply to at least this many words (a long reply to stream). */
+  replyWords?: number;
   /** What kind of server the embeddings endpoint behaves like. @defaultValue 'honour' */
   embeddingsMode?: EmbeddingsMode;
+}
+
+export interface StreamSettings {
+  chunkDelayMs: number;
+  replyWords: number;
 }
 
 const DEFAULT_MODEL = 'gpt-4o-mini';
@@ -54,12 +60,14 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
   private records: RecordedRequest[] = [];
   private completionCount = 0;
   private embeddingsMode: EmbeddingsMode;
+  private stream: StreamSettings;
   private lifetime = new AbortController();
 
   constructor(private readonly options: FakeOpenAiServerOptions = {}) {
     this.latencyMs = options.latencyMs ?? 0;
     this.validKeys = options.validKeys ? new Set(options.validKeys) : null;
     this.embeddingsMode = options.embeddingsMode ?? 'honour';
+    this.stream = { chunkDelayMs: options.chunkDelayMs ?? 0, replyWords: options.replyWords ?? 0 };
     this.http = createServer((req, res) => void this.route(req, res));
   }
 
@@ -117,6 +125,11 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
     this.faults.push(...faults);
   }
 
+  /** How replies stream from now on: the pause between chunks and the least number of words. */
+  setStream(settings: Partial<StreamSettings>): void {
+    this.stream = { ...this.stream, ...settings };
+  }
+
   setEmbeddingsMode(mode: EmbeddingsMode): void {
     this.embeddingsMode = mode;
   }
@@ -131,6 +144,7 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
     this.records = [];
     this.latencyMs = this.options.latencyMs ?? 0;
     this.embeddingsMode = this.options.embeddingsMode ?? 'honour';
+    this.stream = { chunkDelayMs: this.options.chunkDelayMs ?? 0, replyWords: this.options.replyWords ?? 0 };
     this.setValidKeys(this.options.validKeys ?? null);
   }
 
@@ -172,6 +186,7 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
       time: Date.now(),
       status: null,
       fault: null,
+      aborted: false,
     };
     this.records.push(record);
     return record;
@@ -187,16 +202,21 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
     const request = parsed.value;
     const created = Math.floor(Date.now() / 1000);
     const meta: CompletionMeta = { id: this.nextCompletionId(), created, model: request.model };
-    if (!request.stream) return sendJson(res, 200, chatCompletionBody(meta, buildChatReply(request)));
-    await this.streamChat(res, meta, request);
+    const reply = buildChatReply(request, this.stream.replyWords);
+    if (!request.stream) return sendJson(res, 200, chatCompletionBody(meta, reply));
+    await this.streamChat(res, record, meta, reply, request.includeUsage);
   }
 
-  private async streamChat(res: ServerResponse, meta: CompletionMeta, request: ChatRequest): Promise<void> {
+  /** Streams the reply chunk by chunk; a client that goes away before the end is recorded as `aborted`. */
+  private async streamChat(res: ServerResponse, record: RecordedRequest, meta: CompletionMeta, reply: ChatReply, includeUsage: boolean): Promise<void> {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    for (const chunk of chatCompletionChunks(meta, buildChatReply(request), request.includeUsage)) {
+    res.once('close', () => {
+      if (!res.writableFinished) record.aborted = true;
+    });
+    for (const chunk of chatCompletionChunks(meta, reply, includeUsage)) {
       if (isGone(res)) return;
       res.write(`data: ${JSON.stringify(chunk)}\n\n`);
-      await this.wait(this.options.chunkDelayMs ?? 0);
+      await this.wait(this.stream.chunkDelayMs);
     }
     if (!isGone(res)) res.end('data: [DONE]\n\n');
   }

@@ -4,19 +4,25 @@ import type { BudgetService } from '../services/budget.service';
 import type { ChatService } from '../services/chat.service';
 import type { ConversationService } from '../services/conversation.service';
 import type { RateLimitService } from '../services/rate-limit.service';
+import type { ReplyService } from '../services/reply.service';
 import type { TokenVerifier } from '../services/token-verifier';
 import type { Viewer } from '../services/viewer';
 import { UnauthenticatedError } from '../errors';
 import { toGraphQLError } from './format-error';
 
+/** Where an operation arrived: plain HTTP, a graphql-ws socket, or a graphql-sse stream. */
+export type Transport = 'http' | 'websocket' | 'sse';
+
 export interface GraphQLContext {
   requestId: string;
+  transport: Transport;
   /** The caller; throws UNAUTHENTICATED when the request carried no token. */
   viewer(): Viewer;
   /** The caller if known, for logs; never throws. */
   viewerId: string | null;
   conversations: ConversationService;
   chat: ChatService;
+  replies: ReplyService;
   budget: BudgetService;
   log: Logger;
 }
@@ -26,6 +32,7 @@ export interface ContextDeps {
   limits: RateLimitService;
   conversations: ConversationService;
   chat: ChatService;
+  replies: ReplyService;
   budget: BudgetService;
   log: Logger;
 }
@@ -54,27 +61,40 @@ async function anonymous(deps: ContextDeps, ip: string): Promise<null> {
 }
 
 /**
- * Builds the per-request context. A present but bad token fails the whole request with 401
- * (and counts against the client IP: too many failures and it gets 429 for a while); no
- * token lets schema-only operations (introspection) through, limited per IP, and fails any
- * field that needs a caller.
+ * The caller behind an Authorization value, for every transport alike. A present but bad token
+ * throws a GraphQLError (HTTP status 401, counted against the client IP: too many failures and it
+ * gets 429 for a while); no token is anonymous (null), limited per IP.
+ */
+export async function resolveViewer(deps: ContextDeps, header: string | undefined, ip: string): Promise<Viewer | null> {
+  return header ? authenticate(deps, header, ip) : anonymous(deps, ip);
+}
+
+/** The context of one operation, whichever transport carried it. */
+export function buildContext(deps: ContextDeps, viewer: Viewer | null, requestId: string, transport: Transport): GraphQLContext {
+  return {
+    requestId,
+    transport,
+    viewerId: viewer?.id ?? null,
+    viewer: () => {
+      if (!viewer) throw new UnauthenticatedError('Authentication required: send Authorization: Bearer <token>');
+      return viewer;
+    },
+    conversations: deps.conversations,
+    chat: deps.chat,
+    replies: deps.replies,
+    budget: deps.budget,
+    log: deps.log.child({ requestId }),
+  };
+}
+
+/**
+ * Builds the per-request context of HTTP operations. No token lets schema-only operations
+ * (introspection) through and fails any field that needs a caller.
  */
 export function contextFactory(deps: ContextDeps) {
   return async ({ req }: { req: Request }): Promise<GraphQLContext> => {
     const requestId = String(req.res?.locals.requestId ?? '');
-    const header = req.headers.authorization;
-    const viewer = header ? await authenticate(deps, header, req.ip ?? 'unknown') : await anonymous(deps, req.ip ?? 'unknown');
-    return {
-      requestId,
-      viewerId: viewer?.id ?? null,
-      viewer: () => {
-        if (!viewer) throw new UnauthenticatedError('Authentication required: send Authorization: Bearer <token>');
-        return viewer;
-      },
-      conversations: deps.conversations,
-      chat: deps.chat,
-      budget: deps.budget,
-      log: deps.log.child({ requestId }),
-    };
+    const viewer = await resolveViewer(deps, req.headers.authorization, req.ip ?? 'unknown');
+    return buildContext(deps, viewer, requestId, 'http');
   };
 }

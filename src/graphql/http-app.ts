@@ -6,6 +6,7 @@ import type { GraphQLContext } from './context';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { ReadinessProbe } from './readiness';
+import type { SseRoute } from './sse-handler';
 
 export interface HttpAppDeps {
   apollo: ApolloServer<GraphQLContext>;
@@ -17,6 +18,8 @@ export interface HttpAppDeps {
   onScrape: () => Promise<void>;
   /** Proxy hops to trust for the client IP (X-Forwarded-For); 0 trusts none. */
   trustProxy: number;
+  /** Serves `Accept: text/event-stream` requests on /graphql (graphql-sse). */
+  sse: SseRoute;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -46,7 +49,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     const report = await deps.readiness.check();
     res.status(report.ready ? 200 : 503).json(report);
   });
-  app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(deps.apollo, { context: deps.context }));
+  app.use('/graphql', express.json({ limit: '1mb' }), deps.sse.handle, expressMiddleware(deps.apollo, { context: deps.context }));
   app.use(httpErrors(deps.log));
   return app;
 }

@@ -1,3 +1,4 @@
+import type { ReplyStreamEvent } from '../services/streaming/reply-watcher';
 import type { Resolvers } from './generated/resolvers-types';
 import { DateTimeScalar } from './scalars';
 
@@ -16,6 +17,13 @@ export const resolvers: Resolvers = {
     renameConversation: (_, { id, title }, ctx) => ctx.conversations.rename(ctx.viewer(), id, title),
     updateSystemPrompt: (_, { id, systemPrompt }, ctx) => ctx.conversations.updateSystemPrompt(ctx.viewer(), id, systemPrompt),
     deleteConversation: (_, { id }, ctx) => ctx.conversations.delete(ctx.viewer(), id),
+    cancelReply: (_, { messageId }, ctx) => ctx.replies.cancel(ctx.viewer(), messageId),
+  },
+  Subscription: {
+    replyStream: {
+      subscribe: (_, { messageId, afterSeq }, ctx) => ctx.replies.watch(ctx.viewer(), messageId, afterSeq, ctx.transport === 'sse' ? 'sse' : 'websocket'),
+      resolve: (event: ReplyStreamEvent) => event,
+    },
   },
   Message: {
     cache: (message) => (message.cache ? { hit: message.cache.level, similarity: message.cache.similarity } : null),

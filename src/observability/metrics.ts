@@ -34,6 +34,9 @@ export class Metrics {
   readonly rateLimitRejections = this.counter('parley_rate_limit_rejections_total', 'Requests refused by a rate limiter', ['limiter']);
   readonly rateLimitInsurance = this.counter('parley_rate_limit_insurance_total', 'Limiter decisions taken in process because Redis failed', ['limiter']);
   readonly generationsInFlight = this.gauge('parley_generations_in_flight', 'Replies being generated on this instance', []);
+  readonly replyCancellations = this.counter('parley_reply_cancellations_total', 'Generations stopped before the model finished, by reason (user, shutdown, timeout)', ['reason']);
+  readonly subscriptionsActive = this.gauge('parley_subscriptions_active', 'Open replyStream subscriptions on this instance, by transport', ['transport']);
+  readonly streamEvents = this.counter('parley_stream_events_total', 'Reply events sent to subscribers, by transport and kind (delta, final)', ['transport', 'kind']);
 
   readonly budgetReservations = this.counter('parley_budget_reservations_total', 'Budget reservations by outcome', ['outcome']);
   readonly budgetSettlements = this.counter('parley_budget_settlements_total', 'Budget reservations closed, by how', ['kind']);

@@ -1,5 +1,5 @@
 export type MessageRole = 'USER' | 'ASSISTANT' | 'SYSTEM';
-export type MessageStatus = 'PENDING' | 'COMPLETE' | 'FAILED' | 'DEGRADED';
+export type MessageStatus = 'PENDING' | 'COMPLETE' | 'FAILED' | 'DEGRADED' | 'CANCELLED';
 
 export interface CacheMark {
   level: 'EXACT' | 'SIMILAR';
@@ -164,6 +164,13 @@ export interface ChatStore {
    */
   beginExchange(input: NewExchange): Promise<BeginExchangeResult>;
   findExchange(userId: string, conversationId: string, clientMessageId: string): Promise<Exchange | null>;
+  /** One message by id, or null when it is missing or someone else's. */
+  getMessage(userId: string, messageId: string): Promise<MessageRecord | null>;
+  /**
+   * Replaces a PENDING reply's content with the text generated so far (and so bumps its
+   * updatedAt). False, writing nothing, when the reply is no longer PENDING, missing or foreign.
+   */
+  savePartialReply(userId: string, conversationId: string, assistantMessageId: string, content: string): Promise<boolean>;
   /**
    * Settles a PENDING reply, the conversation's counters and (when the reply has usage) the
    * user's usage ledger for the day, in one transaction. Returns null, writing nothing, when
@@ -172,7 +179,10 @@ export interface ChatStore {
   finishExchange(input: FinishExchange): Promise<MessageRecord | null>;
   /** Ledger entries for the user, days from..to inclusive (YYYY-MM-DD), oldest first. */
   listUsage(userId: string, fromDay: string, toDay: string): Promise<UsageLedgerEntry[]>;
-  /** Marks replies PENDING since before `olderThan` as FAILED (their generator died). */
+  /**
+   * Marks replies still PENDING whose last write (creation or partial text) is before
+   * `olderThan` as FAILED, keeping the text they have (their generator died).
+   */
   failStalePending(olderThan: Date, error: string): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;

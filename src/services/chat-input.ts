@@ -13,6 +13,7 @@ export interface SendMessageInput {
   content: string;
   clientMessageId?: string | null;
   cachePolicy?: 'USE' | 'EXACT_ONLY' | 'BYPASS' | 'REFRESH' | null;
+  stream?: boolean | null;
 }
 
 export interface CreateConversationInput {

@@ -1,6 +1,7 @@
-import { BudgetExceededError, NotFoundError, RateLimitedError, ServiceUnavailableError, UpstreamUnavailableError, type AppError } from '../errors';
+import { BudgetExceededError, NotFoundError, RateLimitedError, ServiceUnavailableError, UpstreamUnavailableError } from '../errors';
 import type { ChatStore, ConversationRecord, Exchange, MessageRecord, TokenUsage } from '../ports/chat-store';
 import type { ChatTurn, LlmClient } from '../ports/llm-client';
+import type { ReplyBus } from '../ports/reply-bus';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { BudgetHold } from './budget-hold';
@@ -8,13 +9,15 @@ import type { BudgetService } from './budget.service';
 import { validateClientMessageId, validateContent, type InputLimits, type SendMessageInput } from './chat-input';
 import { ExchangeWaiter } from './exchange-waiter';
 import type { GenerationSlot, RateLimitService } from './rate-limit.service';
-import { FAILED_REPLY, failureOutcome, replyFields, type DegradePolicy, type ReplyOutcome } from './reply-outcome';
+import { FAILED_REPLY, type DegradePolicy } from './reply-outcome';
+import { Generation, type Generated, type GenerationOptions } from './streaming/generation';
+import type { GenerationRegistry } from './streaming/generation-registry';
 import { contextFingerprint, systemPromptKey, type CacheHit, type CachePolicy, type CacheQuery, type ResponseCacheService } from './response-cache';
 import type { ContextWindowService } from './context-window/context-window.service';
 import type { TokenCounter } from './token-counter';
 import type { Viewer } from './viewer';
 
-export interface ChatServiceOptions extends InputLimits, DegradePolicy {
+export interface ChatServiceOptions extends InputLimits, DegradePolicy, Omit<GenerationOptions, keyof DegradePolicy> {
   maxCompletionTokens: number;
   /** systemPromptKey values whose cached replies serve every user. */
   sharedPrompts: string[];
@@ -25,6 +28,8 @@ export interface ChatServiceOptions extends InputLimits, DegradePolicy {
 export interface ChatServiceDeps {
   store: ChatStore;
   llm: LlmClient;
+  bus: ReplyBus;
+  generations: GenerationRegistry;
   limits: RateLimitService;
   budget: BudgetService;
   tokens: TokenCounter;
@@ -47,12 +52,7 @@ interface SendRequest {
   content: string;
   clientMessageId: string | null;
   cachePolicy?: SendMessageInput['cachePolicy'];
-}
-
-interface Generated {
-  exchange: Exchange;
-  /** Set when this call's answer is an error other than the stored reply implies. */
-  failure: AppError | null;
+  stream: boolean;
 }
 
 const NO_USAGE: TokenUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
@@ -69,15 +69,19 @@ export class ChatService {
     const request = this.validate(input);
     const replay = await this.dedupe(viewer, request);
     if (replay) return replay;
+    if (!this.deps.generations.isAccepting) throw new ServiceUnavailableError('This instance is shutting down; please retry');
     const slot = await this.admit(viewer, request);
     if ('userMessage' in slot) return slot;
-    this.deps.metrics.generationsInFlight.inc();
+    let started: Generation | SendMessagePayload | undefined;
     try {
-      return await this.accepted(viewer, request);
+      started = await this.accepted(viewer, request, slot);
     } finally {
-      this.deps.metrics.generationsInFlight.dec();
-      await slot.release();
+      // Once a generation has started it owns the slot; before that, every exit frees it here.
+      if (!(started instanceof Generation)) await slot.release();
     }
+    if (!(started instanceof Generation)) return started;
+    if (request.stream && !started.cached) return this.toPayload(started.exchange);
+    return this.answer(await started.done);
   }
 
   private validate(input: SendMessageInput): SendRequest {
@@ -86,6 +90,7 @@ export class ChatService {
       content: validateContent(input.content, this.deps.options),
       clientMessageId: validateClientMessageId(input.clientMessageId),
       cachePolicy: input.cachePolicy,
+      stream: input.stream === true,
     };
   }
 
@@ -93,7 +98,8 @@ export class ChatService {
   private async dedupe(viewer: Viewer, request: SendRequest): Promise<SendMessagePayload | null> {
     if (!request.clientMessageId) return null;
     const existing = await this.deps.store.findExchange(viewer.id, request.conversationId, request.clientMessageId);
-    return existing ? this.settled(viewer, existing, request) : null;
+    if (!existing) return null;
+    return request.stream ? this.toPayload(existing) : this.settled(viewer, existing, request);
   }
 
   /**
@@ -111,8 +117,8 @@ export class ChatService {
     }
   }
 
-  /** Steps 3-10, inside the caller's generation slot. */
-  private async accepted(viewer: Viewer, request: SendRequest): Promise<SendMessagePayload> {
+  /** Steps 3-6, inside the caller's generation slot; then the generation runs steps 7-10 on its own. */
+  private async accepted(viewer: Viewer, request: SendRequest, slot: GenerationSlot): Promise<Generation | SendMessagePayload> {
     const conversation = await this.loadConversation(viewer, request.conversationId);
     const messages = [...(await this.loadContext(viewer, conversation, request.content)), { role: 'user' as const, content: request.content }];
     const query = this.cacheQuery(viewer, conversation, messages, request);
@@ -120,22 +126,35 @@ export class ChatService {
     const hold = hit
       ? await this.reserve(viewer, conversation.model, this.hitCharge(hit), 0)
       : await this.reserve(viewer, conversation.model, this.deps.tokens.countChat(conversation.model, messages), this.deps.options.maxCompletionTokens);
+    let generation: Generation | undefined;
     try {
       const { conversationId, content, clientMessageId } = request;
       const begun = await this.deps.store.beginExchange({ userId: viewer.id, conversationId, content, clientMessageId, model: conversation.model });
       if (begun.kind === 'not_found') throw new NotFoundError('Conversation not found');
-      if (begun.kind === 'duplicate') return await this.settled(viewer, begun.exchange, request);
-      const outcome = hit ? Promise.resolve<ReplyOutcome>({ kind: 'cached', hit }) : this.produce(conversation, messages, query);
-      const generation = this.generate(viewer, conversation, outcome, begun.exchange, hold);
-      if (request.clientMessageId) {
-        this.waiter.track(request.conversationId, request.clientMessageId, generation.then((result) => result.exchange));
-      }
-      const { exchange, failure } = await generation;
-      if (failure) throw failure;
-      return this.toPayload(exchange);
+      if (begun.kind === 'duplicate') return request.stream ? this.toPayload(begun.exchange) : await this.settled(viewer, begun.exchange, request);
+      generation = new Generation(this.generationDeps(), { viewer, conversation, exchange: begun.exchange, messages, query, hit, slot, hold });
+      this.deps.generations.add(generation);
+      if (clientMessageId) this.waiter.track(conversationId, clientMessageId, generation.done.then((result) => result.exchange));
+      return generation;
     } finally {
-      await hold.release();
+      if (!generation) await hold.release();
     }
+  }
+
+  private generationDeps() {
+    const { store, llm, bus, budget, tokens, context, cache, metrics, log, options } = this.deps;
+    return { store, llm, bus, budget, tokens, context, cache, metrics, log, options };
+  }
+
+  /** A finished generation as this call's answer: the payload, or the error its outcome means. */
+  private answer(generated: Generated): SendMessagePayload {
+    const { outcome, exchange } = generated;
+    if (outcome.kind === 'failed' && outcome.busy) {
+      const ids = { userMessageId: exchange.userMessage.id, assistantMessageId: exchange.assistantMessage.id };
+      throw new ServiceUnavailableError(outcome.reason, ids);
+    }
+    if (!generated.reply) throw new NotFoundError('Conversation not found');
+    return this.toPayload(exchange);
   }
 
   /** Step 4's key: same model, prompt, prior turns and (normalised) message, in the user's scope. */
@@ -158,17 +177,6 @@ export class ChatService {
   /** Tokens a cache hit is charged: the configured fraction of what it saved (default none). */
   private hitCharge(hit: CacheHit): number {
     return Math.ceil(hit.usage.totalTokens * this.deps.options.hitBudgetFraction);
-  }
-
-  /** Step 7: one model call per identical in-flight request; its twins get the stored reply. */
-  private async produce(conversation: ConversationRecord, messages: ChatTurn[], query: CacheQuery | null): Promise<ReplyOutcome> {
-    if (!query) return this.callModel(conversation, messages);
-    const flight = await this.deps.cache!.singleFlight(query, async () => {
-      const value = await this.callModel(conversation, messages);
-      const reply = value.kind === 'complete' ? { status: 'COMPLETE' as const, ...value.completion } : null;
-      return { value, reply };
-    });
-    return flight.source === 'cache' ? { kind: 'cached', hit: flight.hit } : flight.value;
   }
 
   private async settled(viewer: Viewer, exchange: Exchange, request: SendRequest): Promise<SendMessagePayload> {
@@ -202,73 +210,6 @@ export class ChatService {
       }
       throw error;
     }
-  }
-
-  /** Steps 7-10: await the reply, store it with its usage, charge what was used, update the context. */
-  private async generate(
-    viewer: Viewer,
-    conversation: ConversationRecord,
-    pending: Promise<ReplyOutcome>,
-    exchange: Exchange,
-    hold: BudgetHold,
-  ): Promise<Generated> {
-    const outcome = await pending;
-    const charged = outcome.kind === 'complete' ? outcome.completion : null;
-    const reply = await this.deps.store.finishExchange({
-      userId: viewer.id,
-      conversationId: conversation.id,
-      assistantMessageId: exchange.assistantMessage.id,
-      ...replyFields(outcome, conversation.model),
-      costMicroUsd: charged ? this.deps.budget.cost(charged.model, charged.usage) : 0,
-    });
-    if (!reply) throw new NotFoundError('Conversation not found');
-    this.record(reply.status, outcome);
-    await this.charge(hold, outcome);
-    await this.deps.context.appendExchange(
-      viewer, conversation, { role: 'user', content: exchange.userMessage.content },
-      reply.status === 'COMPLETE' ? { role: 'assistant', content: reply.content } : null, reply.seq,
-    );
-    const busy = outcome.kind === 'failed' && outcome.busy;
-    return {
-      exchange: { userMessage: exchange.userMessage, assistantMessage: reply },
-      failure: busy ? new ServiceUnavailableError(outcome.reason, { userMessageId: exchange.userMessage.id, assistantMessageId: reply.id }) : null,
-    };
-  }
-
-  /** Step 9: real usage for a model reply, the configured fraction for a cache hit, nothing otherwise. */
-  private async charge(hold: BudgetHold, outcome: ReplyOutcome): Promise<void> {
-    if (outcome.kind === 'complete') return hold.settle(outcome.completion.usage, outcome.completion.model);
-    const tokens = outcome.kind === 'cached' ? this.hitCharge(outcome.hit) : 0;
-    if (tokens === 0 || outcome.kind !== 'cached') return hold.release();
-    return hold.settle({ promptTokens: tokens, completionTokens: 0, totalTokens: tokens }, outcome.hit.model);
-  }
-
-  private async callModel(conversation: ConversationRecord, messages: ChatTurn[]): Promise<ReplyOutcome> {
-    const model = conversation.model;
-    const timer = this.deps.metrics.modelDuration.startTimer({ model });
-    try {
-      const completion = await this.deps.llm.complete({ model, messages, maxTokens: this.deps.options.maxCompletionTokens });
-      this.deps.metrics.modelCalls.inc({ model, outcome: 'success' });
-      return { kind: 'complete', completion };
-    } catch (error: unknown) {
-      const outcome = failureOutcome(error, this.deps.options);
-      this.deps.metrics.modelCalls.inc({ model, outcome: outcome.kind === 'failed' && outcome.busy ? 'busy' : 'error' });
-      this.deps.log.warn('model call failed', { conversationId: conversation.id, model, outcome: outcome.kind, err: error });
-      return outcome;
-    } finally {
-      timer();
-    }
-  }
-
-  private record(status: string, outcome: ReplyOutcome): void {
-    const { metrics } = this.deps;
-    metrics.replies.inc({ status });
-    if (outcome.kind === 'cached') metrics.cacheTokensSaved.inc(outcome.hit.usage.totalTokens);
-    if (outcome.kind !== 'complete') return;
-    const { model, usage } = outcome.completion;
-    metrics.modelTokens.inc({ model, kind: 'prompt' }, usage.promptTokens);
-    metrics.modelTokens.inc({ model, kind: 'completion' }, usage.completionTokens);
-    metrics.modelCost.inc({ model }, this.deps.budget.cost(model, usage) / 1e6);
   }
 
   private toPayload(exchange: Exchange): SendMessagePayload {

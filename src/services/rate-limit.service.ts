@@ -6,6 +6,8 @@ import type { Viewer } from './viewer';
 export interface RateLimitOptions {
   tiers: Record<string, { sendPerMinute: number; maxConcurrentGenerations: number }>;
   anonymousPerMinute: number;
+  /** Subscriptions started and cancels, per user. */
+  streamOpsPerMinute: number;
   authFailures: { points: number; durationSeconds: number; blockSeconds: number };
   /** A generation slot frees itself after this even if its holder died. */
   generationTtlMs: number;
@@ -29,6 +31,7 @@ export interface GenerationSlot {
 export class RateLimitService {
   private readonly send = new Map<string, RateLimiter>();
   private readonly anonymous: RateLimiter;
+  private readonly streamOps: RateLimiter;
   private readonly authFailures: RateLimiter;
 
   constructor(private readonly deps: RateLimitServiceDeps) {
@@ -37,6 +40,7 @@ export class RateLimitService {
       this.send.set(tier, createLimiter({ name: `send:${tier}`, points: limits.sendPerMinute, durationSeconds: 60 }));
     }
     this.anonymous = createLimiter({ name: 'anonymous', points: options.anonymousPerMinute, durationSeconds: 60 });
+    this.streamOps = createLimiter({ name: 'stream-ops', points: options.streamOpsPerMinute, durationSeconds: 60 });
     this.authFailures = createLimiter({
       name: 'auth-failures',
       points: options.authFailures.points,
@@ -49,6 +53,11 @@ export class RateLimitService {
     const limiter = this.send.get(viewer.tier);
     if (!limiter) throw new Error(`no send limit configured for tier ${viewer.tier}`);
     this.refuse('send', await limiter.consume(viewer.id), 'Too many messages; slow down');
+  }
+
+  /** A replyStream subscription or a cancelReply, per user. */
+  async checkStreamOp(viewer: Viewer): Promise<void> {
+    this.refuse('stream-ops', await this.streamOps.consume(viewer.id), 'Too many stream subscriptions or cancels; slow down');
   }
 
   async acquireGeneration(viewer: Viewer): Promise<GenerationSlot> {

@@ -1,5 +1,5 @@
 import { LlmError } from '../errors';
-import type { FinishExchange } from '../ports/chat-store';
+import type { FinishExchange, TokenUsage } from '../ports/chat-store';
 import type { Completion } from '../ports/llm-client';
 import { UpstreamBusyError } from './model-router';
 import type { CacheHit } from './response-cache';
@@ -10,15 +10,23 @@ export interface DegradePolicy {
   degradedReply: string;
 }
 
-/** What the model step produced; decides the stored reply, the charge and the answer. */
+/**
+ * What the model step produced; decides the stored reply, the charge and the answer. A failed
+ * reply keeps the text streamed before it failed (`partial`); a cancelled one is charged the
+ * tokens it used.
+ */
 export type ReplyOutcome =
   | { kind: 'complete'; completion: Completion }
   | { kind: 'cached'; hit: CacheHit }
   | { kind: 'degraded'; text: string }
-  | { kind: 'failed'; reason: string; busy: boolean };
+  | { kind: 'cancelled'; content: string; model: string; usage: TokenUsage }
+  | { kind: 'failed'; reason: string; busy: boolean; partial?: string };
 
 export const FAILED_REPLY = 'The model provider is unavailable; your message was saved. Please try again.';
 const REFUSED_REPLY = 'The model refused the request.';
+export const CUT_OFF_REPLY = 'The reply was cut off by a model provider failure; the text so far was kept.';
+export const INTERRUPTED_REPLY = 'The reply was interrupted by a server restart; the text so far was kept. Please try again.';
+export const TIMED_OUT_REPLY = 'The reply took too long and was cut off; the text so far was kept.';
 const BUSY_REPLY = 'Too many replies are being generated right now; your message was saved. Please try again shortly.';
 
 /** Maps a failed model call to an outcome. Input errors fail; provider trouble degrades if allowed. */
@@ -45,8 +53,10 @@ export function replyFields(
       };
     case 'degraded':
       return { status: 'DEGRADED', content: outcome.text, model: requestedModel, usage: null, error: null };
+    case 'cancelled':
+      return { status: 'CANCELLED', content: outcome.content, model: outcome.model, usage: outcome.usage, error: null };
     case 'failed':
-      return { status: 'FAILED', content: '', model: requestedModel, usage: null, error: outcome.reason };
+      return { status: 'FAILED', content: outcome.partial ?? '', model: requestedModel, usage: null, error: outcome.reason };
     default: {
       const unknown: never = outcome;
       throw new Error(`unhandled outcome ${JSON.stringify(unknown)}`);

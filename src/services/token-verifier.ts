@@ -46,8 +46,9 @@ export class TokenVerifier {
     if (cached && cached.expiresAtMs > Date.now()) return cached.viewer;
     if (cached) this.verified.delete(token);
     const payload = await this.verifySignature(token);
-    const viewer = this.toViewer(payload);
-    this.remember(token, viewer, (payload.exp ?? 0) * 1000);
+    const expiresAtMs = (payload.exp ?? 0) * 1000;
+    const viewer = { ...this.toViewer(payload), expiresAtMs };
+    this.remember(token, viewer, expiresAtMs);
     return viewer;
   }
 

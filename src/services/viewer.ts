@@ -2,4 +2,6 @@
 export interface Viewer {
   id: string;
   tier: string;
+  /** When the token it came from expires (epoch ms); long-lived connections close then. */
+  expiresAtMs?: number;
 }

@@ -249,6 +249,43 @@ export function defineChatStoreContract(name: string, open: () => Promise<StoreH
         expect(await store.listUsage(ALICE, today, today)).toEqual([]);
       });
 
+      it('a PENDING reply takes partial text; once finished, or for another user, it takes none', async () => {
+        const conv = await conversation();
+        const { assistantMessage } = await created(conv);
+        expect(await store.savePartialReply(ALICE, conv.id, assistantMessage.id, 'Hel')).toBe(true);
+        expect(await store.savePartialReply(ALICE, conv.id, assistantMessage.id, 'Hello wor')).toBe(true);
+        expect(await store.savePartialReply(BOB, conv.id, assistantMessage.id, 'hijacked')).toBe(false);
+        expect((await store.getMessage(ALICE, assistantMessage.id))).toMatchObject({ status: 'PENDING', content: 'Hello wor' });
+        await store.finishExchange({
+          userId: ALICE, conversationId: conv.id, assistantMessageId: assistantMessage.id, status: 'CANCELLED',
+          content: 'Hello wor', model: conv.model, usage: USAGE, error: null, costMicroUsd: 30,
+        });
+        expect(await store.savePartialReply(ALICE, conv.id, assistantMessage.id, 'Hello world')).toBe(false);
+        expect(await store.getMessage(ALICE, assistantMessage.id)).toMatchObject({ status: 'CANCELLED', content: 'Hello wor', usage: USAGE });
+        expect((await store.getConversation(ALICE, conv.id))?.usage).toEqual(USAGE);
+      });
+
+      it('getMessage finds a message by id for its owner only', async () => {
+        const conv = await conversation();
+        const { userMessage } = await created(conv);
+        expect(await store.getMessage(ALICE, userMessage.id)).toMatchObject({ id: userMessage.id, role: 'USER', content: 'hello' });
+        expect(await store.getMessage(BOB, userMessage.id)).toBeNull();
+        expect(await store.getMessage(ALICE, 'not-an-id')).toBeNull();
+        expect(await store.getMessage(ALICE, '0123456789abcdef01234567')).toBeNull();
+      });
+
+      it('the sweep goes by the last write: partial text keeps a long reply alive, and a swept reply keeps its text', async () => {
+        const conv = await conversation();
+        const { assistantMessage } = await created(conv);
+        await tick();
+        const cutoff = new Date();
+        await tick();
+        await store.savePartialReply(ALICE, conv.id, assistantMessage.id, 'partial');
+        expect(await store.failStalePending(cutoff, 'interrupted')).toBe(0);
+        expect(await store.failStalePending(new Date(Date.now() + 1_000), 'interrupted')).toBe(1);
+        expect(await store.getMessage(ALICE, assistantMessage.id)).toMatchObject({ status: 'FAILED', content: 'partial', error: 'interrupted' });
+      });
+
       it('stale PENDING replies are failed by the sweep, fresh ones are kept', async () => {
         const conv = await conversation();
         await created(conv);

@@ -202,12 +202,30 @@ export class MemoryChatStore implements ChatStore {
     });
   }
 
+  async getMessage(userId: string, messageId: string): Promise<MessageRecord | null> {
+    this.assertOpen();
+    for (const list of this.messages.values()) {
+      const found = list.find((item) => item.id === messageId);
+      if (found) return found.userId === userId ? structuredClone(found) : null;
+    }
+    return null;
+  }
+
+  async savePartialReply(userId: string, conversationId: string, assistantMessageId: string, content: string): Promise<boolean> {
+    this.assertOpen();
+    if (!this.owned(userId, conversationId)) return false;
+    const reply = this.messages.get(conversationId)?.find((item) => item.id === assistantMessageId);
+    if (!reply || reply.status !== 'PENDING') return false;
+    Object.assign(reply, { content, updatedAt: new Date() });
+    return true;
+  }
+
   async failStalePending(olderThan: Date, error: string): Promise<number> {
     this.assertOpen();
     let count = 0;
     for (const list of this.messages.values()) {
       for (const item of list) {
-        if (item.status !== 'PENDING' || item.createdAt >= olderThan) continue;
+        if (item.status !== 'PENDING' || item.updatedAt >= olderThan) continue;
         Object.assign(item, { status: 'FAILED', error, updatedAt: new Date() });
         count += 1;
       }

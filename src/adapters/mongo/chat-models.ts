@@ -75,7 +75,7 @@ const messageSchema = new Schema<MessageDoc>(
     seq: { type: Number, required: true },
     role: { type: String, required: true, enum: ['USER', 'ASSISTANT', 'SYSTEM'] },
     content: { type: String, default: '' },
-    status: { type: String, required: true, enum: ['PENDING', 'COMPLETE', 'FAILED', 'DEGRADED'] },
+    status: { type: String, required: true, enum: ['PENDING', 'COMPLETE', 'FAILED', 'DEGRADED', 'CANCELLED'] },
     model: { type: String, default: null },
     usage: { type: usageSchema, default: null },
     clientMessageId: { type: String },
@@ -92,8 +92,8 @@ messageSchema.index(
   { conversationId: 1, clientMessageId: 1 },
   { unique: true, partialFilterExpression: { clientMessageId: { $type: 'string' } } },
 );
-// The sweep of replies whose generator died.
-messageSchema.index({ createdAt: 1 }, { partialFilterExpression: { status: 'PENDING' } });
+// The sweep of replies whose generator died: PENDING ones by their last write (partial text bumps it).
+messageSchema.index({ updatedAt: 1 }, { partialFilterExpression: { status: 'PENDING' } });
 
 const ledgerSchema = new Schema<UsageLedgerEntry>(
   {

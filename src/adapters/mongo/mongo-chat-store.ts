@@ -217,9 +217,27 @@ export class MongoChatStore implements ChatStore {
     );
   }
 
+  async getMessage(userId: string, messageId: string): Promise<MessageRecord | null> {
+    const _id = objectId(messageId);
+    if (!_id) return null;
+    const doc = await this.models.messages.findOne({ _id, userId }).lean<MessageDoc>();
+    return doc ? toMessage(doc) : null;
+  }
+
+  async savePartialReply(userId: string, conversationId: string, assistantMessageId: string, content: string): Promise<boolean> {
+    const [_id, conversation] = [objectId(assistantMessageId), objectId(conversationId)];
+    if (!_id || !conversation) return false;
+    // timestamps: true makes this bump updatedAt, which keeps a live reply out of the stale sweep.
+    const { matchedCount } = await this.models.messages.updateOne(
+      { _id, conversationId: conversation, userId, status: 'PENDING' },
+      { $set: { content } },
+    );
+    return matchedCount === 1;
+  }
+
   async failStalePending(olderThan: Date, error: string): Promise<number> {
     const { modifiedCount } = await this.models.messages.updateMany(
-      { status: 'PENDING', createdAt: { $lt: olderThan } },
+      { status: 'PENDING', updatedAt: { $lt: olderThan } },
       { $set: { status: 'FAILED', error } },
     );
     return modifiedCount;

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { ConversationRecord as ConversationModel, MessageRecord as MessageModel } from '../../ports/chat-store';
 import type { Viewer as ViewerModel } from '../../services/viewer';
+import type { ReplyStreamEvent as ReplyEventModel } from '../../services/streaming/reply-watcher';
 import type { GraphQLContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -134,6 +135,8 @@ export type MessageRole =
   | 'USER';
 
 export type MessageStatus =
+  /** Stopped by cancelReply; holds the text generated until then, and is charged for it only. */
+  | 'CANCELLED'
   | 'COMPLETE'
   /** A fallback reply given while the model was unavailable. */
   | 'DEGRADED'
@@ -144,6 +147,12 @@ export type MessageStatus =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Stops a reply being generated, on whichever instance runs it: the model request is aborted, the
+   * text so far is stored with status CANCELLED and only the tokens used are charged. A reply that
+   * already finished is returned unchanged. NOT_FOUND for another user's or a missing message.
+   */
+  cancelReply: Message;
   createConversation: Conversation;
   /** Deletes the conversation and all of its messages. */
   deleteConversation: DeleteConversationPayload;
@@ -158,6 +167,11 @@ export type Mutation = {
    * windows and cached replies made under the old prompt are no longer used.
    */
   updateSystemPrompt: Conversation;
+};
+
+
+export type MutationCancelReplyArgs = {
+  messageId: Scalars['ID']['input'];
 };
 
 
@@ -218,6 +232,17 @@ export type QueryConversationsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** One event of a streamed reply. */
+export type ReplyEvent = {
+  __typename?: 'ReplyEvent';
+  /** Text appended to the reply; null on the final event. */
+  delta?: Maybe<Scalars['String']['output']>;
+  /** The stored reply in its final status, on the last event only. */
+  message?: Maybe<Message>;
+  /** 1, 2, 3 … within one reply. */
+  seq: Scalars['Int']['output'];
+};
+
 export type SendMessageInput = {
   /** How this send may use the response cache; USE when omitted. */
   cachePolicy?: InputMaybe<CachePolicy>;
@@ -225,6 +250,12 @@ export type SendMessageInput = {
   clientMessageId?: InputMaybe<Scalars['ID']['input']>;
   content: Scalars['String']['input'];
   conversationId: Scalars['ID']['input'];
+  /**
+   * true: return at once with the user message and a PENDING reply, and generate in the background;
+   * follow it with Subscription.replyStream(messageId: assistantMessage.id). false (default): answer
+   * when the reply is finished. A cache hit is finished either way.
+   */
+  stream?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type SendMessagePayload = {
@@ -232,6 +263,25 @@ export type SendMessagePayload = {
   assistantMessage: Message;
   usage: TokenUsage;
   userMessage: Message;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The events of one assistant reply: deltas (text appended to the reply) numbered 1, 2, 3 … with
+   * no gaps, then one event with the stored message in its final status, which ends the stream.
+   * afterSeq: N replays every event after N, then continues live, so a client that reconnects with
+   * the last seq it saw misses and repeats nothing. A reply that already finished yields its final
+   * event at once. NOT_FOUND for another user's or a missing message. Served over WebSocket
+   * (graphql-transport-ws) and Server-Sent Events (graphql-sse) on /graphql.
+   */
+  replyStream: ReplyEvent;
+};
+
+
+export type SubscriptionReplyStreamArgs = {
+  afterSeq?: InputMaybe<Scalars['Int']['input']>;
+  messageId: Scalars['ID']['input'];
 };
 
 export type TokenUsage = {
@@ -361,9 +411,11 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReplyEvent: ResolverTypeWrapper<ReplyEventModel>;
   SendMessageInput: SendMessageInput;
   SendMessagePayload: ResolverTypeWrapper<Omit<SendMessagePayload, 'assistantMessage' | 'userMessage'> & { assistantMessage: ResolversTypes['Message'], userMessage: ResolversTypes['Message'] }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TokenUsage: ResolverTypeWrapper<TokenUsage>;
   Usage: ResolverTypeWrapper<Usage>;
   UsagePeriod: ResolverTypeWrapper<UsagePeriod>;
@@ -389,9 +441,11 @@ export type ResolversParentTypes = {
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  ReplyEvent: ReplyEventModel;
   SendMessageInput: SendMessageInput;
   SendMessagePayload: Omit<SendMessagePayload, 'assistantMessage' | 'userMessage'> & { assistantMessage: ResolversParentTypes['Message'], userMessage: ResolversParentTypes['Message'] };
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
   TokenUsage: TokenUsage;
   Usage: Usage;
   UsagePeriod: UsagePeriod;
@@ -461,6 +515,7 @@ export type MessageEdgeResolvers<ContextType = GraphQLContext, ParentType extend
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  cancelReply?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationCancelReplyArgs, 'messageId'>>;
   createConversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationCreateConversationArgs, 'input'>>;
   deleteConversation?: Resolver<ResolversTypes['DeleteConversationPayload'], ParentType, ContextType, RequireFields<MutationDeleteConversationArgs, 'id'>>;
   renameConversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationRenameConversationArgs, 'id' | 'title'>>;
@@ -482,10 +537,20 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   usage?: Resolver<ResolversTypes['Usage'], ParentType, ContextType>;
 };
 
+export type ReplyEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ReplyEvent'] = ResolversParentTypes['ReplyEvent']> = {
+  delta?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type SendMessagePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SendMessagePayload'] = ResolversParentTypes['SendMessagePayload']> = {
   assistantMessage?: Resolver<ResolversTypes['Message'], ParentType, ContextType>;
   usage?: Resolver<ResolversTypes['TokenUsage'], ParentType, ContextType>;
   userMessage?: Resolver<ResolversTypes['Message'], ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  replyStream?: SubscriptionResolver<ResolversTypes['ReplyEvent'], "replyStream", ParentType, ContextType, RequireFields<SubscriptionReplyStreamArgs, 'messageId'>>;
 };
 
 export type TokenUsageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TokenUsage'] = ResolversParentTypes['TokenUsage']> = {
@@ -527,7 +592,9 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReplyEvent?: ReplyEventResolvers<ContextType>;
   SendMessagePayload?: SendMessagePayloadResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   TokenUsage?: TokenUsageResolvers<ContextType>;
   Usage?: UsageResolvers<ContextType>;
   UsagePeriod?: UsagePeriodResolvers<ContextType>;

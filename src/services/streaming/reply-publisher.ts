@@ -1,0 +1,57 @@
+import type { ReplyBus, ReplyEvent } from '../../ports/reply-bus';
+
+/**
+ * Numbers a reply's events 1, 2, 3 … and appends them to the bus in order, one append at a time:
+ * text that arrives while an append is under way is merged into the next event, so a fast model
+ * costs fewer bus writes while the first token goes out at once. A failing bus is reported and
+ * skipped; the events stay here for watchers on this instance.
+ */
+export class ReplyPublisher {
+  readonly events: ReplyEvent[] = [];
+  private buffer = '';
+  private inFlight: Promise<void> | null = null;
+
+  constructor(
+    private readonly bus: ReplyBus,
+    private readonly messageId: string,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  get lastSeq(): number {
+    return this.events.length;
+  }
+
+  push(delta: string): void {
+    if (delta === '') return;
+    this.buffer += delta;
+    if (!this.inFlight) this.flush();
+  }
+
+  /** Sends what is buffered, then the final event; resolves once both are appended (or failed). */
+  async finish(): Promise<void> {
+    await this.idle();
+    this.emit({ seq: this.events.length + 1, final: true });
+    await this.idle();
+  }
+
+  private flush(): void {
+    const delta = this.buffer;
+    this.buffer = '';
+    this.emit({ seq: this.events.length + 1, delta });
+  }
+
+  private emit(event: ReplyEvent): void {
+    this.events.push(event);
+    this.inFlight = this.bus
+      .append(this.messageId, [event])
+      .catch(this.onError)
+      .then(() => {
+        this.inFlight = null;
+        if (this.buffer !== '') this.flush();
+      });
+  }
+
+  private async idle(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
+  }
+}

@@ -8,7 +8,7 @@ import { normalizeMessage } from './normalize-message';
 import type { ResolvedResponseCacheOptions } from './response-cache-options';
 
 /** Bumped whenever the key derivation changes, so older entries are never read under new rules. */
-const KEY_VERSION = 'parley-response-cache-v1';
+const KEY_VERSION = 'parley-response-cache-v2';
 
 /**
  * One request, prepared for the cache: where its entry lives, what it may do, and (once asked

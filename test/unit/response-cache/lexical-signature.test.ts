@@ -51,7 +51,7 @@ describe('lexicalSignature on the labelled pair set', () => {
     expect(new Set(QUERY_PAIRS.map((item) => item.kind))).toEqual(new Set([
       'negation', 'numbers and units', 'direction and order', 'comparison', 'quoted strings', 'different entities',
       'question kind and tense', 'different languages', 'reordered clauses', 'opening words and politeness',
-      'function-word synonyms', 'whitespace, case and punctuation', 'paraphrase',
+      'function-word synonyms', 'whitespace, case and punctuation', 'paraphrase', 'pronouns', 'code and symbols',
     ]));
   });
 
@@ -75,11 +75,13 @@ describe('lexicalSignature on the labelled pair set', () => {
 });
 
 describe('signatureParts', () => {
-  it('keeps meaning-bearing words in order per clause, sorts clauses, and counts negations per clause', () => {
+  it('keeps meaning-bearing words in order, pronouns by person, negations per phrase; subordinate clauses either side', () => {
     expect(signatureParts('If it is not raining, should I cycle to work?')).toEqual({
-      version: SIGNATURE_VERSION, clauses: ['if raining ¬1', 'should cycle to work'],
+      version: SIGNATURE_VERSION, sentences: ['should @1s cycle to work | if @3n raining ¬1'],
     });
-    expect(signatureParts('In Python, how do I sort a list?').clauses).toEqual(['how sort list in python']);
+    expect(signatureParts('Should I cycle to work if it is not raining?')).toEqual(signatureParts('If it is not raining, should I cycle to work?'));
+    expect(signatureParts('In Python, how do I sort a list?').sentences).toEqual(['how @1s sort list in python']);
+    expect(signatureParts('Is it bad to not sleep after eating?').sentences).toEqual(['@3n bad to sleep after eating ¬0.1.0']);
   });
 
   it('a message of filler only matches itself, not every other greeting', () => {

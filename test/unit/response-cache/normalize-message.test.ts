@@ -26,3 +26,13 @@ describe('normalizeMessage', () => {
     expect(normalizeMessage('Ｗｈａｔ is １２?')).toBe('what is 12');
   });
 });
+
+describe('normalizeMessage and case', () => {
+  it('keeps the case of short all-capital words, where it carries meaning, and superscripts', () => {
+    expect(normalizeMessage('Is IT a good career?')).not.toBe(normalizeMessage('Is it a good career?'));
+    expect(normalizeMessage('Convert 10 Mb to MB')).not.toBe(normalizeMessage('Convert 10 MB to Mb'));
+    expect(normalizeMessage('What is x²?')).not.toBe(normalizeMessage('What is x2?'));
+    expect(normalizeMessage('A dog or a cat?')).toBe(normalizeMessage('a dog or a cat?'));
+    expect(normalizeMessage('WHAT IS THE CAPITAL OF FRANCE')).toBe(normalizeMessage('what is the capital of france'));
+  });
+});

@@ -104,6 +104,7 @@ const envSchema = z.object({
   RESPONSE_CACHE_ENABLED: z.enum(['true', 'false']).default('true'),
   RESPONSE_CACHE_TTL_SECONDS: int(86_400, 1),
   RESPONSE_CACHE_SIMILAR_ENABLED: z.enum(['true', 'false']).default('false'),
+  RESPONSE_CACHE_SIMILAR_LOOKUP: z.enum(['parallel', 'wait']).default('parallel'),
   RESPONSE_CACHE_SIMILARITY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.95),
   RESPONSE_CACHE_MAX_TEMPERATURE: z.coerce.number().min(0).max(2).default(1),
   RESPONSE_CACHE_MAX_ENTRIES_PER_SCOPE: int(10_000, 1),
@@ -202,6 +203,7 @@ export interface Config {
   responseCache: {
     enabled: boolean;
     similarEnabled: boolean;
+    similarLookup: 'parallel' | 'wait';
     ttlMs: number;
     similarityThreshold: number;
     maxTemperature: number;
@@ -386,6 +388,7 @@ function toConfig(env: Env): Config {
     responseCache: {
       enabled: env.RESPONSE_CACHE_ENABLED === 'true',
       similarEnabled: env.RESPONSE_CACHE_SIMILAR_ENABLED === 'true',
+      similarLookup: env.RESPONSE_CACHE_SIMILAR_LOOKUP,
       ttlMs: env.RESPONSE_CACHE_TTL_SECONDS * 1000,
       similarityThreshold: env.RESPONSE_CACHE_SIMILARITY_THRESHOLD,
       maxTemperature: env.RESPONSE_CACHE_MAX_TEMPERATURE,

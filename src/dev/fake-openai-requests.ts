@@ -35,7 +35,7 @@ export interface RecordedRequest {
   /** HTTP status sent back; null while unanswered, and forever for hung or abandoned requests. */
   status: number | null;
   fault: FakeFault['type'] | null;
-  /** A streamed reply whose client closed the connection before the end. */
+  /** The client closed the connection before the answer was complete (mid-stream, or while it waited). */
   aborted: boolean;
 }
 

@@ -283,6 +283,7 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
     const fault = selected.value;
     record.fault = fault?.type ?? null;
     await this.wait(this.latencyMs + (fault?.type === 'latency' ? fault.ms : 0));
+    if (isGone(res)) record.aborted = true;
     if (isGone(res) || fault?.type === 'hang') return false;
     if (fault === null || fault.type === 'latency') return true;
     const response = faultResponse(fault);

@@ -122,7 +122,7 @@ export class ChatService {
     const conversation = await this.loadConversation(viewer, request.conversationId);
     const messages = [...(await this.loadContext(viewer, conversation, request.content)), { role: 'user' as const, content: request.content }];
     const query = this.cacheQuery(viewer, conversation, messages, request);
-    const hit = query ? await this.deps.cache!.lookup(query) : null;
+    const { hit, similar } = await this.lookup(query);
     const hold = hit
       ? await this.reserve(viewer, conversation.model, this.hitCharge(hit), 0)
       : await this.reserve(viewer, conversation.model, this.deps.tokens.countChat(conversation.model, messages), this.deps.options.maxCompletionTokens);
@@ -132,7 +132,7 @@ export class ChatService {
       const begun = await this.deps.store.beginExchange({ userId: viewer.id, conversationId, content, clientMessageId, model: conversation.model });
       if (begun.kind === 'not_found') throw new NotFoundError('Conversation not found');
       if (begun.kind === 'duplicate') return request.stream ? this.toPayload(begun.exchange) : await this.settled(viewer, begun.exchange, request);
-      generation = new Generation(this.generationDeps(), { viewer, conversation, exchange: begun.exchange, messages, query, hit, slot, hold });
+      generation = new Generation(this.generationDeps(), { viewer, conversation, exchange: begun.exchange, messages, query, hit, similar, slot, hold });
       this.deps.generations.add(generation);
       if (clientMessageId) this.waiter.track(conversationId, clientMessageId, generation.done.then((result) => result.exchange));
       return generation;
@@ -172,6 +172,20 @@ export class ChatService {
       message: request.content,
       policy: (request.cachePolicy ?? 'USE') as CachePolicy,
     });
+  }
+
+  /**
+   * Step 4: the exact level, then the similar level, either awaited (`wait`) or handed to the
+   * generation to run alongside the model call (`parallel`), so no reply waits for an embedding.
+   */
+  private async lookup(query: CacheQuery | null): Promise<{ hit: CacheHit | null; similar: Promise<CacheHit | null> | null }> {
+    const cache = this.deps.cache;
+    if (!query || !cache) return { hit: null, similar: null };
+    const exact = await cache.lookupExact(query);
+    if (exact.hit || !exact.similarNext) return { hit: exact.hit, similar: null };
+    // With the level off the lookup answers at once (and is counted as skipped).
+    if (!cache.similarEnabled || cache.options.similarLookup === 'wait') return { hit: await cache.lookupSimilar(query), similar: null };
+    return { hit: null, similar: cache.lookupSimilar(query) };
   }
 
   /** Tokens a cache hit is charged: the configured fraction of what it saved (default none). */

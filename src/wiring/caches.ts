@@ -47,6 +47,7 @@ export function createResponseCache(config: Config, redis: Redis | null, log: Lo
     options: {
       ttlMs: settings.ttlMs,
       similarEnabled: settings.similarEnabled,
+      similarLookup: settings.similarLookup,
       similarityThreshold: settings.similarityThreshold,
       maxTemperature: settings.maxTemperature,
       maxEntriesPerScope: settings.maxEntriesPerScope,

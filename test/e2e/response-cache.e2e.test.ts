@@ -16,7 +16,8 @@ interface Sent {
   };
 }
 
-const ON = { RESPONSE_CACHE_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_ENABLED: 'true' };
+// `wait`: the model is called after the similar lookup, so a hit never races the model's first token.
+const ON = { RESPONSE_CACHE_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_LOOKUP: 'wait' };
 
 // `honour` answers in the encoding asked for, as OpenAI does; `float-only` ignores it, as LM Studio,
 // older Ollama builds and several embedding servers do.

@@ -2,6 +2,7 @@ import { FakeOpenAiServer, type EmbeddingsMode, type FakeFault } from '../../src
 import { captureLog, type CapturedLog } from '../helpers/captured-log';
 import { CREATE } from '../helpers/operations';
 import { sample } from '../helpers/prometheus-text';
+import { until } from '../helpers/stream-clients';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
 const SEND = `mutation Send($input: SendMessageInput!) {
@@ -26,7 +27,7 @@ async function firstTurn(t: TestApp, token: string, content: string) {
 describe('similar level against a server that ignores encoding_format, with base64 requested', () => {
   it('reads the float arrays it gets: a reworded repeat is a SIMILAR hit, no similar-level error', async () => {
     const t = await startTestApp({
-      env: { RESPONSE_CACHE_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_ENABLED: 'true', EMBEDDINGS_ENCODING: 'base64' },
+      env: { RESPONSE_CACHE_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_LOOKUP: 'wait', EMBEDDINGS_ENCODING: 'base64' },
       fakeOptions: { embeddingsMode: 'float-only' },
     });
     try {
@@ -105,8 +106,10 @@ describe.each(BROKEN)('a dead embeddings endpoint (EMBEDDINGS_BASE_URL) that $na
     }
     expect(second.message.content).toBe(`Echo: ${REWORDED}`);
     expect(t.fake.requestCount('/v1/chat/completions')).toBe(2);
+    // The lookup runs alongside the model call, so it may end after the reply.
+    const failures = async () => sample(await t.metrics(), 'parley_cache_errors_total', { level: 'similar', reason: `embed_${reason}` }) ?? 0;
+    await until(async () => (await failures()) >= before + 1, TIMEOUT_MS * 4);
     const metrics = await t.metrics();
-    expect(sample(metrics, 'parley_cache_errors_total', { level: 'similar', reason: `embed_${reason}` })).toBeGreaterThanOrEqual(before + 1);
     expect(sample(metrics, 'parley_cache_requests_total', { level: 'similar', result: 'error' })).toBeGreaterThanOrEqual(1);
     const warned = captured.lines().filter((line) => line.level === 'warn' && line.reason === reason);
     expect(warned.length).toBeGreaterThanOrEqual(1);
@@ -117,5 +120,49 @@ describe.each(BROKEN)('a dead embeddings endpoint (EMBEDDINGS_BASE_URL) that $na
     const token = await t.token(`dead-embeddings-exact-${reason}`);
     await firstTurn(t, token, QUESTION);
     expect((await firstTurn(t, token, `${QUESTION}?`)).message.cache).toMatchObject({ hit: 'EXACT' });
+  });
+});
+
+describe('similar lookup alongside the model call (RESPONSE_CACHE_SIMILAR_LOOKUP=parallel, the default)', () => {
+  let embeddings: FakeOpenAiServer;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    embeddings = new FakeOpenAiServer();
+    await embeddings.start();
+    t = await startTestApp({
+      env: { RESPONSE_CACHE_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_ENABLED: 'true', EMBEDDINGS_BASE_URL: embeddings.url },
+    });
+  });
+  afterAll(async () => {
+    await t.stop();
+    await embeddings.stop();
+  });
+
+  it('a hit that arrives before the first token stops the model call and answers from the cache', async () => {
+    const token = await t.token('parallel-hit');
+    await firstTurn(t, token, QUESTION);
+    t.fake.setLatency(400);
+    const second = await firstTurn(t, token, REWORDED);
+    expect(second.message).toMatchObject({ status: 'COMPLETE', cache: { hit: 'SIMILAR' }, content: `Echo: ${QUESTION}` });
+    expect(second.ms).toBeLessThan(400);
+    const calls = t.fake.requests.filter((request) => request.path === '/v1/chat/completions');
+    expect(calls).toHaveLength(2);
+    await until(() => t.fake.requests.filter((request) => request.path === '/v1/chat/completions').at(-1)!.aborted, 2_000);
+    expect(await t.metrics()).toMatch(/parley_model_calls_total\{model="gpt-4o-mini",outcome="superseded"\} 1/);
+  });
+
+  it('a model that answers first wins: the reply is generated, and nothing waited for the embedding', async () => {
+    const token = await t.token('parallel-miss');
+    await firstTurn(t, token, QUESTION);
+    t.fake.setLatency(0);
+    embeddings.setLatency(300);
+    try {
+      const second = await firstTurn(t, token, REWORDED);
+      expect(second.message).toMatchObject({ status: 'COMPLETE', cache: null, content: `Echo: ${REWORDED}` });
+      expect(second.ms).toBeLessThan(300);
+    } finally {
+      embeddings.setLatency(0);
+    }
   });
 });

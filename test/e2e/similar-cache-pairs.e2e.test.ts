@@ -54,7 +54,7 @@ describe('the labelled pair set end to end (every pair embedded identically)', (
   beforeAll(async () => {
     // The probe text is embedded too; give it a vector of its own.
     const embedder = new PairEmbedder([...QUERY_PAIRS, { first: 'Parley embeddings probe', second: 'Parley embeddings probe' }]);
-    t = await startTestApp({ env: { RESPONSE_CACHE_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_ENABLED: 'true' }, embedder });
+    t = await startTestApp({ env: { RESPONSE_CACHE_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_LOOKUP: 'wait' }, embedder });
     const firstTurn = async (token: string, content: string) => {
       const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
       const sent = await t.gql<Sent>(token, SEND, { input: { conversationId: created.data!.createConversation.id, content } });

@@ -9,6 +9,15 @@ export interface ResponseCacheOptions {
    * @defaultValue false
    */
   similarEnabled?: boolean;
+  /**
+   * How a send uses the similar level. `parallel`: the model call starts at once and the lookup
+   * runs alongside; a hit that arrives before the model's first token stops the call and answers
+   * (no added latency; a hit after the first token saves nothing, and a provider may bill the
+   * aborted call's prompt). `wait`: the model is called only after the lookup (every hit saves
+   * the whole call, every first turn waits for an embedding).
+   * @defaultValue 'parallel'
+   */
+  similarLookup?: 'parallel' | 'wait';
   /** Lowest cosine similarity of two questions for a SIMILAR hit. @defaultValue 0.95 */
   similarityThreshold?: number;
   /**
@@ -74,6 +83,7 @@ export const MAX_FLIGHT_POLL_MS = 250;
 const DEFAULTS: ResolvedResponseCacheOptions = {
   ttlMs: 86_400_000,
   similarEnabled: false,
+  similarLookup: 'parallel',
   similarityThreshold: 0.95,
   similarFirstTurnsOnly: true,
   maxTemperature: 1,

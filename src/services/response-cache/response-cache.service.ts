@@ -74,21 +74,41 @@ export class ResponseCacheService {
 
   /** The cached reply for the query, exact level first; null on a miss or when reading is not allowed. */
   async lookup(query: CacheQuery): Promise<CacheHit | null> {
+    const exact = await this.lookupExact(query);
+    if (exact.hit || !exact.similarNext) return exact.hit;
+    return this.lookupSimilar(query);
+  }
+
+  /**
+   * The exact level alone. `similarNext` says whether the similar level is still worth asking:
+   * not after a hit, when reading is not allowed, or when the store just failed (it would fail
+   * the similar level too; its embedding call is skipped and reported).
+   */
+  async lookupExact(query: CacheQuery): Promise<{ hit: CacheHit | null; similarNext: boolean }> {
     if (!query.readable) {
       this.report(CacheLevel.Exact, 'skipped');
       this.report(CacheLevel.Similar, 'skipped');
-      return null;
+      return { hit: null, similarNext: false };
     }
     const exact = await this.exact(query);
     if (exact.result === 'hit' || exact.result === 'error') {
-      // A store that just failed would fail the similar level too; skip its embedding call.
       if (exact.result === 'hit' || !this.similar.enabled) this.report(CacheLevel.Similar, 'skipped');
       else this.report(CacheLevel.Similar, 'error', 'store_unavailable');
-      return exact.hit;
+      return { hit: exact.hit, similarNext: false };
     }
+    return { hit: null, similarNext: true };
+  }
+
+  /** The similar level alone, for a query whose exact lookup missed; never throws. */
+  async lookupSimilar(query: CacheQuery): Promise<CacheHit | null> {
     const { result, hit, reason } = await this.similar.find(query);
     this.report(CacheLevel.Similar, result, reason);
     return hit;
+  }
+
+  /** Whether lookups can reach the similar level at all (enabled, with an embedder). */
+  get similarEnabled(): boolean {
+    return this.similar.enabled;
   }
 
   /**

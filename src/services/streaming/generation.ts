@@ -16,7 +16,7 @@ import type { ContextWindowService } from '../context-window/context-window.serv
 import type { BudgetService } from '../budget.service';
 
 /** Why a generation was stopped from outside the model call. */
-export type StopReason = 'user' | 'shutdown' | 'timeout';
+export type StopReason = 'user' | 'shutdown' | 'timeout' | 'superseded';
 
 export interface GenerationOptions extends DegradePolicy {
   maxCompletionTokens: number;
@@ -50,6 +50,8 @@ export interface GenerationStart {
   messages: ChatTurn[];
   query: CacheQuery | null;
   hit: CacheHit | null;
+  /** A similar-level lookup running alongside the model call: a hit before the first token answers instead. */
+  similar: Promise<CacheHit | null> | null;
   slot: GenerationSlot;
   hold: BudgetHold;
 }
@@ -78,6 +80,7 @@ export class Generation {
   });
   private text = '';
   private flushedText = '';
+  private supersededBy: CacheHit | null = null;
 
   constructor(
     private readonly deps: GenerationDeps,
@@ -110,7 +113,7 @@ export class Generation {
   stop(reason: StopReason): void {
     if (this.stopReason) return;
     this.stopReason = reason;
-    this.deps.metrics.replyCancellations.inc({ reason });
+    if (reason !== 'superseded') this.deps.metrics.replyCancellations.inc({ reason });
     this.stopped(reason);
     this.abort.abort();
   }
@@ -139,15 +142,29 @@ export class Generation {
 
   /** Step 7: a cache hit, an identical request's reply (single-flight), or the model's stream. */
   private async produce(): Promise<ReplyOutcome> {
-    const { hit, query } = this.start;
+    const { hit, query, similar } = this.start;
+    void similar?.then((found) => {
+      if (found && this.text === '' && !this.stopReason) {
+        this.supersededBy = found;
+        this.stop('superseded');
+      }
+    });
     const cache = this.deps.cache;
     if (hit) return { kind: 'cached', hit };
     if (!query || !cache) return this.streamModel();
-    const flight = await cache.singleFlight(query, async () => {
+    // The reply is finished as soon as the model is; storing it in the cache (which may wait for
+    // an embedding) goes on behind it, under the single-flight lock that makes twins wait for it.
+    let streamed!: (outcome: ReplyOutcome) => void;
+    const early = new Promise<ReplyOutcome>((resolve) => {
+      streamed = resolve;
+    });
+    const flight = cache.singleFlight(query, async () => {
       const value = await this.streamModel();
+      streamed(value);
       return { value, reply: value.kind === 'complete' ? { status: 'COMPLETE' as const, ...value.completion } : null };
     });
-    return flight.source === 'cache' ? { kind: 'cached', hit: flight.hit } : flight.value;
+    flight.catch((error: unknown) => this.deps.log.warn('caching a reply failed', { messageId: this.messageId, err: error }));
+    return Promise.race([early, flight.then((result): ReplyOutcome => (result.source === 'cache' ? { kind: 'cached', hit: result.hit } : result.value))]);
   }
 
   private async streamModel(): Promise<ReplyOutcome> {
@@ -193,7 +210,8 @@ export class Generation {
   /** The outcome of a stop: a cancelled reply is charged what it used; a shutdown or timeout fails with the text kept. */
   private interrupted(reason: StopReason, error: unknown): ReplyOutcome {
     const model = this.start.conversation.model;
-    if (error !== null) this.deps.metrics.modelCalls.inc({ model, outcome: reason === 'user' ? 'cancelled' : 'error' });
+    if (error !== null) this.deps.metrics.modelCalls.inc({ model, outcome: reason === 'user' ? 'cancelled' : reason === 'superseded' ? 'superseded' : 'error' });
+    if (reason === 'superseded' && this.supersededBy) return { kind: 'cached', hit: this.supersededBy };
     if (reason === 'user') return { kind: 'cancelled', content: this.text, model, usage: this.usedTokens(model) };
     return { kind: 'failed', reason: reason === 'shutdown' ? INTERRUPTED_REPLY : TIMED_OUT_REPLY, busy: false, partial: this.text };
   }

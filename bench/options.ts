@@ -19,6 +19,8 @@ export interface BenchOptions {
   connections: number[];
   /** The fake model's delay before it answers. @defaultValue 50 */
   modelLatencyMs: number;
+  /** Concurrency-1 samples per configuration for the time-to-first-token table; 0 skips it. @defaultValue 100 */
+  ttftSamples: number;
   /** Always run in SCENARIO_NAMES order, whatever order BENCH_SCENARIOS lists them in. */
   scenarios: ScenarioName[];
   /** An existing Redis to use instead of starting redis-server. */
@@ -71,6 +73,7 @@ export function readOptions(env: Env): BenchOptions {
     warmupSeconds: number(env, 'BENCH_WARMUP_SECONDS', 1, 0, 60, problems),
     connections: connectionList(env, problems),
     modelLatencyMs: number(env, 'BENCH_MODEL_LATENCY_MS', 50, 0, 60_000, problems),
+    ttftSamples: number(env, 'BENCH_TTFT_SAMPLES', 100, 0, 10_000, problems),
     scenarios: scenarioList(env, problems),
     redisUrl: blank(env.REDIS_URL) ? undefined : env.REDIS_URL,
     mongoUri: blank(env.MONGODB_URI) ? undefined : env.MONGODB_URI,

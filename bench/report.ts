@@ -1,3 +1,4 @@
+import type { TtftRow } from './ttft';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CpuShare } from './cpu-usage';
@@ -30,6 +31,8 @@ export interface BenchReport {
   machine: MachineInfo;
   settings: Record<string, unknown>;
   rows: Row[];
+  /** Time to first token and plain-send latency at concurrency 1, per similar-level configuration. */
+  ttft: TtftRow[];
   warnings: string[];
 }
 

@@ -8,6 +8,7 @@
  *
  * BENCH_DURATION_SECONDS (8)  BENCH_WARMUP_SECONDS (1)  BENCH_CONNECTIONS ("100,1000")
  * BENCH_MODEL_LATENCY_MS (50)  BENCH_SCENARIOS (all: see SCENARIO_NAMES in options.ts)
+ * BENCH_TTFT_SAMPLES (100; 0 skips the concurrency-1 time-to-first-token table)
  */
 import { loadavg } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -19,6 +20,7 @@ import { readOptions, type BenchOptions, type ScenarioName } from './options';
 import { compareToModel, formatTable, toRow, writeReport, type Row } from './report';
 import { createScenarios, type Scenario } from './scenarios';
 import { startStack, type Stack } from './stack';
+import { formatTtft, runTtft, type TtftRow } from './ttft';
 
 /** Lets loopback connections from one run close before the next run opens its own. */
 const PAUSE_BETWEEN_RUNS_MS = 500;
@@ -141,6 +143,14 @@ async function main(): Promise<number> {
     log('stopping everything the bench started');
     await stack?.stop();
   }
+  let ttft: TtftRow[] = [];
+  if (options.ttftSamples > 0 && !stop.interrupted) {
+    try {
+      ttft = await runTtft(options, options.ttftSamples, log);
+    } catch (error: unknown) {
+      warnings.push(`ttft failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
   const finishedAt = Date.now();
   const file = await writeReport({
     startedAt: new Date(startedAt).toISOString(),
@@ -150,9 +160,11 @@ async function main(): Promise<number> {
     machine,
     settings: settingsFor(options, stack),
     rows,
+    ttft,
     warnings,
   });
   process.stdout.write(`\n${describeRun(machine, options, stack)}\n\n${formatTable(rows)}\n\n`);
+  if (ttft.length > 0) process.stdout.write(`Time to first token (streamed) and plain sendMessage at concurrency 1, model and embeddings ${options.modelLatencyMs} ms:\n\n${formatTtft(ttft)}\n\n`);
   warnings.forEach((warning) => process.stdout.write(`warning: ${warning}\n`));
   process.stdout.write(`wall time ${((finishedAt - startedAt) / 1000).toFixed(1)} s; results in ${file} and bench/results/latest.json\n`);
   return stop.interrupted ? 130 : 0;

@@ -41,7 +41,7 @@ const UNLIMITED_TIER = {
 };
 
 /** Starts redis-server (unless REDIS_URL), the fake model and Parley; on any failure stops what it started. */
-export async function startStack(options: BenchOptions): Promise<Stack> {
+export async function startStack(options: BenchOptions, parleyOverrides: Record<string, string> = {}): Promise<Stack> {
   const stops: Array<() => Promise<void>> = [];
   const children: ChildHandle[] = [];
   const stop = async () => {
@@ -59,7 +59,7 @@ export async function startStack(options: BenchOptions): Promise<Stack> {
     const modelUrl = (await model.waitForOutput(/listening at (\S+)/, STARTUP_TIMEOUT_MS))[1] ?? '';
     const jwtSecret = randomBytes(48).toString('hex');
     const port = await freePort();
-    const parley = new ChildHandle('parley', join(ROOT, 'src/main.ts'), parleyEnv(options, { redisUrl, modelUrl, jwtSecret, port }), ROOT);
+    const parley = new ChildHandle('parley', join(ROOT, 'src/main.ts'), { ...parleyEnv(options, { redisUrl, modelUrl, jwtSecret, port }), ...parleyOverrides }, ROOT);
     children.push(parley);
     stops.push(() => parley.stop());
     const parleyUrl = `http://127.0.0.1:${port}`;

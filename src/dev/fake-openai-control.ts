@@ -14,7 +14,7 @@ export interface FakeOpenAiControls {
   setLatency(ms: number): void;
   setValidKeys(keys: string[] | null): void;
   setEmbeddingsMode(mode: EmbeddingsMode): void;
-  setStream(settings: { chunkDelayMs?: number; replyWords?: number }): void;
+  setStream(settings: { chunkDelayMs?: number; replyWords?: number; sendUsage?: boolean }): void;
   reset(): void;
 }
 
@@ -39,11 +39,16 @@ const postActions: Record<string, ControlAction> = {
     return ok({ latencyMs: body.ms });
   },
   stream: (body, controls) => {
-    const { chunkDelayMs, replyWords } = body;
+    const { chunkDelayMs, replyWords, sendUsage } = body;
+    if (sendUsage !== undefined && typeof sendUsage !== 'boolean') return fail('"sendUsage" must be true or false');
     if (chunkDelayMs !== undefined && !isValidDelay(chunkDelayMs)) return fail('"chunkDelayMs" must be a number of milliseconds between 0 and 600000');
     const wordsOk = replyWords === undefined || (typeof replyWords === 'number' && Number.isInteger(replyWords) && replyWords >= 0 && replyWords <= 100_000);
     if (!wordsOk) return fail('"replyWords" must be an integer between 0 and 100000');
-    const settings = { ...(chunkDelayMs === undefined ? {} : { chunkDelayMs }), ...(replyWords === undefined ? {} : { replyWords: replyWords as number }) };
+    const settings = {
+      ...(chunkDelayMs === undefined ? {} : { chunkDelayMs }),
+      ...(replyWords === undefined ? {} : { replyWords: replyWords as number }),
+      ...(sendUsage === undefined ? {} : { sendUsage }),
+    };
     controls.setStream(settings);
     return ok(settings);
   },

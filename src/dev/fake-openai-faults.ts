@@ -7,7 +7,9 @@ export type FakeFault =
   | { type: 'status'; status: FakeStatus }
   | { type: 'rate_limit'; retryAfterSeconds: number }
   | { type: 'insufficient_quota' }
-  | { type: 'hang' };
+  | { type: 'hang' }
+  /** A streamed reply whose connection drops after this many chunks (a provider failing mid-reply). */
+  | { type: 'cut'; afterChunks: number };
 
 /** Faults that end the request with an error response. */
 export type ErrorFault = Extract<FakeFault, { type: 'status' | 'rate_limit' | 'insufficient_quota' }>;
@@ -48,8 +50,12 @@ export function parseFault(value: unknown): Parsed<FakeFault> {
     case 'insufficient_quota':
     case 'hang':
       return ok({ type: value.type });
+    case 'cut':
+      return typeof value.afterChunks === 'number' && Number.isInteger(value.afterChunks) && value.afterChunks >= 0
+        ? ok({ type: 'cut', afterChunks: value.afterChunks })
+        : fail('cut fault needs a whole number "afterChunks"');
     default:
-      return fail('fault "type" must be one of latency, status, rate_limit, insufficient_quota, hang');
+      return fail('fault "type" must be one of latency, status, rate_limit, insufficient_quota, hang, cut');
   }
 }
 
@@ -84,6 +90,8 @@ function directiveFault(name: string): FakeFault | null {
     return isValidDelay(ms) ? { type: 'latency', ms } : null;
   }
   if (name === 'hang') return { type: 'hang' };
+  const cut = /^cut=(\d+)$/.exec(name);
+  if (cut?.[1] !== undefined) return { type: 'cut', afterChunks: Number(cut[1]) };
   if (name === 'quota') return { type: 'insufficient_quota' };
   if (name === '429') return { type: 'rate_limit', retryAfterSeconds: 1 };
   const status = Number(name);

@@ -41,6 +41,8 @@ export interface FakeOpenAiServerOptions {
 export interface StreamSettings {
   chunkDelayMs: number;
   replyWords: number;
+  /** false: ignore stream_options.include_usage and send no usage chunk, as some servers do. */
+  sendUsage: boolean;
 }
 
 const DEFAULT_MODEL = 'gpt-4o-mini';
@@ -67,7 +69,7 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
     this.latencyMs = options.latencyMs ?? 0;
     this.validKeys = options.validKeys ? new Set(options.validKeys) : null;
     this.embeddingsMode = options.embeddingsMode ?? 'honour';
-    this.stream = { chunkDelayMs: options.chunkDelayMs ?? 0, replyWords: options.replyWords ?? 0 };
+    this.stream = { chunkDelayMs: options.chunkDelayMs ?? 0, replyWords: options.replyWords ?? 0, sendUsage: true };
     this.http = createServer((req, res) => void this.route(req, res));
   }
 
@@ -144,7 +146,7 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
     this.records = [];
     this.latencyMs = this.options.latencyMs ?? 0;
     this.embeddingsMode = this.options.embeddingsMode ?? 'honour';
-    this.stream = { chunkDelayMs: this.options.chunkDelayMs ?? 0, replyWords: this.options.replyWords ?? 0 };
+    this.stream = { chunkDelayMs: this.options.chunkDelayMs ?? 0, replyWords: this.options.replyWords ?? 0, sendUsage: true };
     this.setValidKeys(this.options.validKeys ?? null);
   }
 
@@ -199,22 +201,26 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
     if (!parsed.ok) return sendError(res, 400, invalidRequest(parsed.message));
     const proceed = await this.runFaults(req, res, record, lastUserContent(parsed.value.messages));
     if (!proceed) return;
+    const cutAfter = proceed === true ? null : proceed.cutAfter;
     const request = parsed.value;
     const created = Math.floor(Date.now() / 1000);
     const meta: CompletionMeta = { id: this.nextCompletionId(), created, model: request.model };
     const reply = buildChatReply(request, this.stream.replyWords);
+    if (cutAfter !== null && !request.stream) return void res.destroy();
     if (!request.stream) return sendJson(res, 200, chatCompletionBody(meta, reply));
-    await this.streamChat(res, record, meta, reply, request.includeUsage);
+    await this.streamChat(res, record, meta, reply, request.includeUsage && this.stream.sendUsage, cutAfter);
   }
 
   /** Streams the reply chunk by chunk; a client that goes away before the end is recorded as `aborted`. */
-  private async streamChat(res: ServerResponse, record: RecordedRequest, meta: CompletionMeta, reply: ChatReply, includeUsage: boolean): Promise<void> {
+  private async streamChat(res: ServerResponse, record: RecordedRequest, meta: CompletionMeta, reply: ChatReply, includeUsage: boolean, cutAfter: number | null): Promise<void> {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     res.once('close', () => {
       if (!res.writableFinished) record.aborted = true;
     });
+    let sent = 0;
     for (const chunk of chatCompletionChunks(meta, reply, includeUsage)) {
       if (isGone(res)) return;
+      if (cutAfter !== null && sent++ >= cutAfter) return void res.destroy();
       res.write(`data: ${JSON.stringify(chunk)}\n\n`);
       await this.wait(this.stream.chunkDelayMs);
     }
@@ -227,7 +233,8 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
     const parsed = parseEmbeddingRequest(body.value);
     if (!parsed.ok) return sendError(res, 400, invalidRequest(parsed.message));
     const proceed = await this.runFaults(req, res, record, parsed.value.inputs.at(-1) ?? '');
-    if (proceed) sendJson(res, 200, embeddingsBody(parsed.value, this.embeddingsMode));
+    if (proceed === true) sendJson(res, 200, embeddingsBody(parsed.value, this.embeddingsMode));
+    else if (proceed) res.destroy();
   }
 
   private handleModels(req: IncomingMessage, res: ServerResponse): void {
@@ -268,13 +275,16 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
     return true;
   }
 
-  /** Applies latency and the selected fault; false when the request must not be answered normally. */
+  /**
+   * Applies latency and the selected fault; false when the request must not be answered normally,
+   * `{ cutAfter }` when it is answered but its stream is to break after that many chunks.
+   */
   private async runFaults(
     req: IncomingMessage,
     res: ServerResponse,
     record: RecordedRequest,
     directiveText: string,
-  ): Promise<boolean> {
+  ): Promise<boolean | { cutAfter: number }> {
     const selected = this.selectFault(req, directiveText);
     if (!selected.ok) {
       sendError(res, 400, invalidRequest(selected.message));
@@ -286,6 +296,7 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
     if (isGone(res)) record.aborted = true;
     if (isGone(res) || fault?.type === 'hang') return false;
     if (fault === null || fault.type === 'latency') return true;
+    if (fault.type === 'cut') return { cutAfter: fault.afterChunks };
     const response = faultResponse(fault);
     sendError(res, response.status, response.error, response.headers);
     return false;

@@ -37,15 +37,20 @@ export interface ContextDeps {
   log: Logger;
 }
 
+/**
+ * A valid token is always accepted, whatever others did from the same address (behind a proxy or
+ * NAT one attacker must not lock everyone out); failed attempts count against the address, and
+ * once it has too many, further failures there are answered 429 for a while.
+ */
 async function authenticate(deps: ContextDeps, header: string, ip: string): Promise<Viewer> {
-  try {
-    await deps.limits.checkAuthAllowed(ip);
-  } catch (error: unknown) {
-    throw toGraphQLError(error, 429);
-  }
   try {
     return await deps.tokens.verifyHeader(header);
   } catch (error: unknown) {
+    try {
+      await deps.limits.checkAuthAllowed(ip);
+    } catch (limited: unknown) {
+      throw toGraphQLError(limited, 429);
+    }
     await deps.limits.recordAuthFailure(ip);
     throw toGraphQLError(error, 401);
   }
@@ -62,8 +67,8 @@ async function anonymous(deps: ContextDeps, ip: string): Promise<null> {
 
 /**
  * The caller behind an Authorization value, for every transport alike. A present but bad token
- * throws a GraphQLError (HTTP status 401, counted against the client IP: too many failures and it
- * gets 429 for a while); no token is anonymous (null), limited per IP.
+ * throws a GraphQLError (HTTP status 401, counted against the client IP: after too many, further
+ * bad tokens from it get 429 for a while); no token is anonymous (null), limited per IP.
  */
 export async function resolveViewer(deps: ContextDeps, header: string | undefined, ip: string): Promise<Viewer | null> {
   return header ? authenticate(deps, header, ip) : anonymous(deps, ip);

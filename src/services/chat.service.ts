@@ -70,11 +70,15 @@ export class ChatService {
     const replay = await this.dedupe(viewer, request);
     if (replay) return replay;
     if (!this.deps.generations.isAccepting) throw new ServiceUnavailableError('This instance is shutting down; please retry');
-    const slot = await this.admit(viewer, request);
+    // Steps 2 and 3 are independent reads: run them together (a refusal still wins over the load).
+    const [admitted, loaded] = await Promise.allSettled([this.admit(viewer, request), this.load(viewer, request)]);
+    if (admitted.status === 'rejected') throw admitted.reason;
+    const slot = admitted.value;
     if ('userMessage' in slot) return slot;
     let started: Generation | SendMessagePayload | undefined;
     try {
-      started = await this.accepted(viewer, request, slot);
+      if (loaded.status === 'rejected') throw loaded.reason;
+      started = await this.accepted(viewer, request, slot, loaded.value);
     } finally {
       // Once a generation has started it owns the slot; before that, every exit frees it here.
       if (!(started instanceof Generation)) await slot.release();
@@ -108,8 +112,14 @@ export class ChatService {
    */
   private async admit(viewer: Viewer, request: SendRequest): Promise<GenerationSlot | SendMessagePayload> {
     try {
-      await this.deps.limits.checkSend(viewer);
-      return await this.deps.limits.acquireGeneration(viewer);
+      // Both are taken at once; a refused send gives its slot straight back.
+      const [sent, slot] = await Promise.allSettled([this.deps.limits.checkSend(viewer), this.deps.limits.acquireGeneration(viewer)]);
+      if (sent.status === 'rejected') {
+        if (slot.status === 'fulfilled') await slot.value.release();
+        throw sent.reason;
+      }
+      if (slot.status === 'rejected') throw slot.reason;
+      return slot.value;
     } catch (error: unknown) {
       const replay = error instanceof RateLimitedError ? await this.dedupe(viewer, request) : null;
       if (replay) return replay;
@@ -117,27 +127,37 @@ export class ChatService {
     }
   }
 
-  /** Steps 3-6, inside the caller's generation slot; then the generation runs steps 7-10 on its own. */
-  private async accepted(viewer: Viewer, request: SendRequest, slot: GenerationSlot): Promise<Generation | SendMessagePayload> {
+  /** Step 3: the conversation (ownership) and the model input: system prompt, summary, recent turns, the new message. */
+  private async load(viewer: Viewer, request: SendRequest): Promise<{ conversation: ConversationRecord; messages: ChatTurn[] }> {
     const conversation = await this.loadConversation(viewer, request.conversationId);
     const messages = [...(await this.loadContext(viewer, conversation, request.content)), { role: 'user' as const, content: request.content }];
+    return { conversation, messages };
+  }
+
+  /** Steps 4-6, inside the caller's generation slot; then the generation runs steps 7-10 on its own. */
+  private async accepted(
+    viewer: Viewer,
+    request: SendRequest,
+    slot: GenerationSlot,
+    { conversation, messages }: { conversation: ConversationRecord; messages: ChatTurn[] },
+  ): Promise<Generation | SendMessagePayload> {
     const query = this.cacheQuery(viewer, conversation, messages, request);
-    const { hit, similar } = await this.lookup(query);
-    const hold = hit
-      ? await this.reserve(viewer, conversation.model, this.hitCharge(hit), 0)
-      : await this.reserve(viewer, conversation.model, this.deps.tokens.countChat(conversation.model, messages), this.deps.options.maxCompletionTokens);
+    const { hit, similar, hold, ticket, drop } = await this.lookupAndReserve(viewer, conversation, messages, query);
     let generation: Generation | undefined;
     try {
       const { conversationId, content, clientMessageId } = request;
       const begun = await this.deps.store.beginExchange({ userId: viewer.id, conversationId, content, clientMessageId, model: conversation.model });
       if (begun.kind === 'not_found') throw new NotFoundError('Conversation not found');
       if (begun.kind === 'duplicate') return request.stream ? this.toPayload(begun.exchange) : await this.settled(viewer, begun.exchange, request);
-      generation = new Generation(this.generationDeps(), { viewer, conversation, exchange: begun.exchange, messages, query, hit, similar, slot, hold });
+      generation = new Generation(this.generationDeps(), { viewer, conversation, exchange: begun.exchange, messages, query, hit, similar, flight: ticket, slot, hold });
       this.deps.generations.add(generation);
       if (clientMessageId) this.waiter.track(conversationId, clientMessageId, generation.done.then((result) => result.exchange));
       return generation;
     } finally {
-      if (!generation) await hold.release();
+      if (!generation) {
+        await hold.release();
+        if (!hit) await drop();
+      }
     }
   }
 
@@ -210,20 +230,51 @@ export class ChatService {
     return context.window(viewer, conversation, context.reserveTokens(conversation.model, content, options.maxCompletionTokens));
   }
 
-  /** Step 5: hold the worst case (counted prompt + max completion) before anything is stored. */
-  private async reserve(viewer: Viewer, model: string, promptTokens: number, maxCompletionTokens: number): Promise<BudgetHold> {
-    const { metrics } = this.deps;
+  /**
+   * Steps 4 and 5 together: the cache lookup, and a hold on the worst case (counted prompt + max
+   * completion) taken alongside it. A hit keeps that hold and settles it to the hit's charge; a
+   * user whose budget cannot cover the worst case may still be answered by a hit, held for its
+   * charge only. A refusal is counted once, when it is final.
+   */
+  private async lookupAndReserve(viewer: Viewer, conversation: ConversationRecord, messages: ChatTurn[], query: CacheQuery | null) {
+    const { model } = conversation;
+    // The single-flight lock is claimed in the same round trip; every path that calls no model drops it.
+    const ticket = query ? this.deps.cache!.startFlight(query) : null;
+    const drop = async () => (query && ticket ? this.deps.cache!.dropFlight(query, ticket) : undefined);
+    const [looked, worstCase] = await Promise.allSettled([
+      this.lookup(query),
+      this.reserve(viewer, model, this.deps.tokens.countChat(model, messages), this.deps.options.maxCompletionTokens),
+    ]);
+    if (looked.status === 'rejected') {
+      if (worstCase.status === 'fulfilled') await worstCase.value.release();
+      await drop();
+      throw looked.reason;
+    }
+    const { hit, similar } = looked.value;
+    if (hit) await drop();
+    if (worstCase.status === 'fulfilled') return { hit, similar, hold: worstCase.value, ticket, drop };
     try {
-      const reservation = await this.deps.budget.reserve(viewer, { model, promptTokens, maxCompletionTokens });
-      metrics.budgetReservations.inc({ outcome: 'accepted' });
-      return new BudgetHold(this.deps.budget, reservation, (kind) => metrics.budgetSettlements.inc({ kind }));
+      if (hit && worstCase.reason instanceof BudgetExceededError) return { hit, similar, hold: await this.reserve(viewer, model, this.hitCharge(hit), 0), ticket, drop };
+      throw worstCase.reason;
     } catch (error: unknown) {
-      if (error instanceof BudgetExceededError) {
-        metrics.budgetReservations.inc({ outcome: 'rejected' });
-        metrics.budgetRejections.inc({ period: error.period });
-      }
+      this.countRefusal(error);
+      await drop();
       throw error;
     }
+  }
+
+  /** A budget hold; a refusal is thrown uncounted (the caller decides whether it is final). */
+  private async reserve(viewer: Viewer, model: string, promptTokens: number, maxCompletionTokens: number): Promise<BudgetHold> {
+    const { metrics } = this.deps;
+    const reservation = await this.deps.budget.reserve(viewer, { model, promptTokens, maxCompletionTokens });
+    metrics.budgetReservations.inc({ outcome: 'accepted' });
+    return new BudgetHold(this.deps.budget, reservation, (kind) => metrics.budgetSettlements.inc({ kind }));
+  }
+
+  private countRefusal(error: unknown): void {
+    if (!(error instanceof BudgetExceededError)) return;
+    this.deps.metrics.budgetReservations.inc({ outcome: 'rejected' });
+    this.deps.metrics.budgetRejections.inc({ period: error.period });
   }
 
   private toPayload(exchange: Exchange): SendMessagePayload {

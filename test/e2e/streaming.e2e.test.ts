@@ -286,3 +286,51 @@ describe('a cache hit with stream: true', () => {
     }
   });
 });
+
+describe('a provider failing mid-reply', () => {
+  it('before the first token the call is retried; after it the reply ends FAILED with its text, uncharged, slot free', async () => {
+    const t = await startTestApp({ fakeOptions: { chunkDelayMs: 10, replyWords: 20 }, env: { OPENAI_MAX_RETRIES: '0', RETRY_MAX_ATTEMPTS: '2', TIER_LIMITS: JSON.stringify({ free: { sendPerMinute: 1000, maxConcurrentGenerations: 1 } }) } });
+    try {
+      const token = await t.token('cut-user');
+      const usage = async () => (await t.gql<{ usage: { day: { usedTokens: number } } }>(token, '{ usage { day { usedTokens } } }')).data!.usage.day.usedTokens;
+      const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
+      const conversationId = created.data!.createConversation.id;
+      t.fake.enqueueFaults([{ type: 'status', status: 503 }]);
+      const retried = await t.gql<Sent>(token, SEND, { input: { conversationId, content: 'first fails, then works' } });
+      expect(retried.data!.sendMessage.assistantMessage.status).toBe('COMPLETE');
+      expect(t.fake.requests.filter((request) => request.messages?.at(-1)?.content === 'first fails, then works').map((request) => request.status)).toEqual([503, 200]);
+      const before = await usage();
+      t.fake.enqueueFaults([{ type: 'cut', afterChunks: 4 }]);
+      const sent = await t.gql<Sent>(token, SEND, { input: { conversationId, content: 'breaks half way', stream: true } });
+      const client = wsClient(t.url, token);
+      const { events } = await collectWs(client, sent.data!.sendMessage.assistantMessage.id);
+      await client.dispose();
+      const final = events.at(-1)!.message!;
+      expect(final.status).toBe('FAILED');
+      expect(final.content).toMatch(/^Echo: breaks/);
+      expect(joined(events)).toBe(final.content);
+      expect(await usage()).toBe(before);
+      // maxConcurrentGenerations is 1: this send runs only because the failed one freed its slot.
+      expect((await t.gql<Sent>(token, SEND, { input: { conversationId, content: 'after the cut' } })).errors).toBeUndefined();
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe('a server that ignores stream_options.include_usage', () => {
+  it('sends no usage, so Parley counts the prompt and reply with the tokenizer and charges that', async () => {
+    const t = await startTestApp();
+    try {
+      t.fake.setStream({ sendUsage: false });
+      const token = await t.token('no-usage');
+      const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
+      const sent = await t.gql<Sent>(token, SEND, { input: { conversationId: created.data!.createConversation.id, content: 'count me please' } });
+      expect(sent.data!.sendMessage.usage.totalTokens).toBeGreaterThan(5);
+      const used = await t.gql<{ usage: { day: { usedTokens: number } } }>(token, '{ usage { day { usedTokens } } }');
+      expect(used.data!.usage.day.usedTokens).toBe(sent.data!.sendMessage.usage.totalTokens);
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -18,6 +18,8 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
     commandTimeout: options.commandTimeoutMs,
     connectTimeout: Math.max(options.commandTimeoutMs, 2_000),
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    // Commands issued in the same tick (a send's limits, lookups and holds) share one write.
+    enableAutoPipelining: true,
   });
   await redis.connect();
   return redis;

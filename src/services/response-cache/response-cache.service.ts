@@ -19,7 +19,7 @@ import {
 import { LshHasher } from './lsh-hasher';
 import { resolveResponseCacheOptions, type ResolvedResponseCacheOptions, type ResponseCacheOptions } from './response-cache-options';
 import { SimilarLookup } from './similar-lookup';
-import { SingleFlight } from './single-flight';
+import { SingleFlight, type FlightTicket } from './single-flight';
 import { ThrottledLog } from './throttled-log';
 
 export interface ResponseCacheDeps {
@@ -147,8 +147,17 @@ export class ResponseCacheService {
    * BYPASS or REFRESH, or while the store is unavailable, it simply runs `produce` (and stores the
    * reply when allowed), so the caller never needs a separate `store` call.
    */
-  async singleFlight<T>(query: CacheQuery, produce: () => Promise<Produced<T>>): Promise<FlightOutcome<T>> {
-    return this.flights.run(query, produce);
+  async singleFlight<T>(query: CacheQuery, produce: () => Promise<Produced<T>>, ticket?: FlightTicket): Promise<FlightOutcome<T>> {
+    return this.flights.run(query, produce, ticket);
+  }
+
+  /** Claims the single-flight lock now, alongside other work; pass the ticket to singleFlight, or drop it. */
+  startFlight(query: CacheQuery): FlightTicket {
+    return this.flights.start(query);
+  }
+
+  async dropFlight(query: CacheQuery, ticket: FlightTicket): Promise<void> {
+    await this.flights.drop(query, ticket);
   }
 
   private async exact(query: CacheQuery): Promise<{ result: LookupResult; hit: CacheHit | null }> {

@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ResponseCacheStore } from '../../ports/response-cache';
+import type { FlightClaim, ResponseCacheStore } from '../../ports/response-cache';
 import { assertNever } from '../model-router/assert-never';
-import type { CacheCallGuard } from './cache-call-guard';
+import type { CacheCallGuard, Guarded } from './cache-call-guard';
 import type { CacheQuery } from './cache-query';
 import { toCacheHit } from './cache-hit';
 import { CacheLevel, type CacheableReply, type FlightOutcome, type Produced } from './cache-types';
 import { MAX_FLIGHT_POLL_MS, type ResolvedResponseCacheOptions } from './response-cache-options';
+
+/** A single-flight claim made ahead of the call it guards. */
+export interface FlightTicket {
+  owner: string;
+  /** null when the request may not read the cache (no flight). */
+  first: Promise<Guarded<FlightClaim>> | null;
+}
 
 export interface SingleFlightDeps {
   store: ResponseCacheStore;
@@ -32,15 +39,30 @@ export class SingleFlight {
     this.sleep = deps.sleep ?? delay;
   }
 
-  async run<T>(query: CacheQuery, produce: () => Promise<Produced<T>>): Promise<FlightOutcome<T>> {
-    if (!query.readable) return this.produceAlone(query, produce);
+  /**
+   * Makes the first claim now, so it can travel with other work; `run` then goes on from it.
+   * A ticket that is never run must be dropped (see `drop`), or twins wait for its lock to lapse.
+   */
+  start(query: CacheQuery): FlightTicket {
     const owner = randomUUID();
+    return { owner, first: query.readable ? this.claim(query, owner) : null };
+  }
+
+  /** Gives up a ticket's lock without producing (the request was refused after all). */
+  async drop(query: CacheQuery, ticket: FlightTicket): Promise<void> {
+    const claim = await ticket.first;
+    if (claim?.ok && claim.value.kind === 'claimed') await this.abandon(query, ticket.owner);
+  }
+
+  async run<T>(query: CacheQuery, produce: () => Promise<Produced<T>>, ticket: FlightTicket = this.start(query)): Promise<FlightOutcome<T>> {
+    if (!query.readable || !ticket.first) return this.produceAlone(query, produce);
+    const owner = ticket.owner;
     const deadline = Date.now() + this.deps.options.flightWaitMs;
     let pause = this.deps.options.flightPollMs;
+    let pending: Promise<Guarded<FlightClaim>> | null = ticket.first;
     for (;;) {
-      const claim = await this.deps.guard.run('claimFlight', () =>
-        this.deps.store.claimFlight(query.key, owner, this.deps.options.flightLockMs),
-      );
+      const claim = await (pending ?? this.claim(query, owner));
+      pending = null;
       if (!claim.ok) return this.produceAlone(query, produce);
       switch (claim.value.kind) {
         case 'hit':
@@ -58,6 +80,10 @@ export class SingleFlight {
           assertNever(claim.value);
       }
     }
+  }
+
+  private claim(query: CacheQuery, owner: string): Promise<Guarded<FlightClaim>> {
+    return this.deps.guard.run('claimFlight', () => this.deps.store.claimFlight(query.key, owner, this.deps.options.flightLockMs));
   }
 
   private async produceAlone<T>(query: CacheQuery, produce: () => Promise<Produced<T>>): Promise<FlightOutcome<T>> {

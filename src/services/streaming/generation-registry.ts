@@ -8,6 +8,7 @@ import type { Generation } from './generation';
  */
 export class GenerationRegistry {
   private readonly running = new Map<string, Generation>();
+  private readonly publishing = new Set<Promise<void>>();
   private accepting = true;
 
   constructor(private readonly log: Logger) {}
@@ -25,7 +26,11 @@ export class GenerationRegistry {
     const forget = () => {
       if (this.running.get(generation.messageId) === generation) this.running.delete(generation.messageId);
     };
-    generation.done.then(forget, forget);
+    generation.done.then((generated) => {
+      forget();
+      this.publishing.add(generated.published);
+      void generated.published.finally(() => this.publishing.delete(generated.published));
+    }, forget);
   }
 
   get(messageId: string): Generation | undefined {
@@ -58,9 +63,11 @@ export class GenerationRegistry {
     });
     const result = await Promise.race([all(), graceOver]);
     clearTimeout(timer);
-    if (result !== 'timeout' || this.running.size === 0) return;
-    this.log.warn('stopping generations still running after the shutdown grace', { count: this.running.size });
-    for (const generation of this.running.values()) generation.stop('shutdown');
-    await all();
+    if (result === 'timeout' && this.running.size > 0) {
+      this.log.warn('stopping generations still running after the shutdown grace', { count: this.running.size });
+      for (const generation of this.running.values()) generation.stop('shutdown');
+      await all();
+    }
+    await Promise.allSettled([...this.publishing]);
   }
 }

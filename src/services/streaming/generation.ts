@@ -8,6 +8,7 @@ import type { BudgetHold } from '../budget-hold';
 import type { GenerationSlot } from '../rate-limit.service';
 import { CUT_OFF_REPLY, failureOutcome, INTERRUPTED_REPLY, TIMED_OUT_REPLY, type DegradePolicy, type ReplyOutcome } from '../reply-outcome';
 import type { CacheHit, CacheQuery, ResponseCacheService } from '../response-cache';
+import type { FlightTicket } from '../response-cache/single-flight';
 import type { TokenCounter } from '../token-counter';
 import type { Viewer } from '../viewer';
 import { ReplyPublisher } from './reply-publisher';
@@ -52,6 +53,8 @@ export interface GenerationStart {
   hit: CacheHit | null;
   /** A similar-level lookup running alongside the model call: a hit before the first token answers instead. */
   similar: Promise<CacheHit | null> | null;
+  /** The single-flight claim made alongside the lookup; null without a cache. */
+  flight: FlightTicket | null;
   slot: GenerationSlot;
   hold: BudgetHold;
 }
@@ -61,6 +64,8 @@ export interface Generated {
   /** The stored reply, or null when the conversation was deleted meanwhile. */
   reply: MessageRecord | null;
   outcome: ReplyOutcome;
+  /** Settles once the final event is appended to the bus (or failed to be). */
+  published: Promise<void>;
 }
 
 /**
@@ -162,7 +167,7 @@ export class Generation {
       const value = await this.streamModel();
       streamed(value);
       return { value, reply: value.kind === 'complete' ? { status: 'COMPLETE' as const, ...value.completion } : null };
-    });
+    }, this.start.flight ?? undefined);
     flight.catch((error: unknown) => this.deps.log.warn('caching a reply failed', { messageId: this.messageId, err: error }));
     return Promise.race([early, flight.then((result): ReplyOutcome => (result.source === 'cache' ? { kind: 'cached', hit: result.hit } : result.value))]);
   }
@@ -182,7 +187,10 @@ export class Generation {
         idle = setTimeout(() => this.stop('timeout'), options.idleTimeoutMs);
         if (chunk.type === 'done') {
           metrics.modelCalls.inc({ model, outcome: 'success' });
-          return { kind: 'complete', completion: chunk.completion };
+          const { completion } = chunk;
+          // Servers that ignore stream_options.include_usage send none: count it instead, so it is charged.
+          const usage = completion.usage.totalTokens > 0 || completion.content === '' ? completion.usage : this.countedUsage(completion.model, completion.content);
+          return { kind: 'complete', completion: { ...completion, usage } };
         }
         if (this.text === '') metrics.modelFirstToken.observe({ model }, (Date.now() - startedAt) / 1000);
         this.text += chunk.content;
@@ -219,8 +227,12 @@ export class Generation {
   /** What a reply stopped early used: the counted prompt, and the text received so far. */
   private usedTokens(model: string): TokenUsage {
     if (this.text === '') return { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+    return this.countedUsage(model, this.text);
+  }
+
+  private countedUsage(model: string, text: string): TokenUsage {
     const promptTokens = this.deps.tokens.countChat(model, this.start.messages);
-    const completionTokens = this.deps.tokens.countText(model, this.text);
+    const completionTokens = this.deps.tokens.countText(model, text);
     return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
   }
 

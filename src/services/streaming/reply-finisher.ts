@@ -36,8 +36,9 @@ export class ReplyFinisher {
     // so the deltas a watcher joins always equal the stored content.
     const content = reply?.content ?? '';
     if (content.startsWith(streamed) && content.length > streamed.length) this.publisher.push(content.slice(streamed.length));
-    await this.publisher.finish();
-    return { exchange: { userMessage: this.start.exchange.userMessage, assistantMessage: reply ?? this.start.exchange.assistantMessage }, reply, outcome };
+    // The caller's answer does not wait for the final event to reach Redis; shutdown waits for it.
+    const published = this.publisher.finish();
+    return { exchange: { userMessage: this.start.exchange.userMessage, assistantMessage: reply ?? this.start.exchange.assistantMessage }, reply, outcome, published };
   }
 
   /** The stored reply; when it was already settled elsewhere (a forced cancel), as it stands. */

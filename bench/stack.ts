@@ -123,6 +123,7 @@ function parleyEnv(options: BenchOptions, wiring: Wiring): NodeJS.ProcessEnv {
     JWT_SECRET: wiring.jwtSecret,
     TIER_LIMITS: JSON.stringify({ free: UNLIMITED_TIER, pro: UNLIMITED_TIER }),
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: String(HUGE),
+    RATE_LIMIT_STREAM_OPS_PER_MINUTE: String(HUGE),
     UPSTREAM_MAX_IN_FLIGHT: '100000',
     UPSTREAM_MAX_QUEUE: '100000',
     SHUTDOWN_GRACE_MS: '2000',

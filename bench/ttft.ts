@@ -90,7 +90,8 @@ async function measure(stack: Stack, name: string, samples: number, similar: boo
   }
 }
 
-const WARMUP = 5;
+/** Unmeasured rounds first, so both sides are measured warm (JIT, connection pools). */
+const WARMUP = 30;
 
 async function timed(run: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
@@ -122,10 +123,11 @@ async function parleyFirstDelta(client: BenchClient, ws: Client, user: string, q
       { query: FIRST_DELTA, variables: { id } },
       {
         next: (result) => {
+          if (result.errors) reject(new Error(`replyStream failed: ${JSON.stringify(result.errors)}`));
           if (first === 0 && result.data?.replyStream.delta) first = performance.now() - started;
         },
         error: reject,
-        complete: () => resolve(first),
+        complete: () => (first > 0 ? resolve(first) : reject(new Error('replyStream ended without a delta'))),
       },
     );
   });

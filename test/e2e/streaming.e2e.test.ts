@@ -334,3 +334,25 @@ describe('a server that ignores stream_options.include_usage', () => {
     }
   });
 });
+
+describe('RATE_LIMIT_STREAM_OPS_PER_MINUTE', () => {
+  it('limits subscriptions started plus cancels per user, with RATE_LIMITED and retryAfterSeconds', async () => {
+    const t = await startTestApp({ env: { RATE_LIMIT_STREAM_OPS_PER_MINUTE: '2' } });
+    try {
+      const token = await t.token('stream-ops');
+      const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
+      const sent = await t.gql<Sent>(token, SEND, { input: { conversationId: created.data!.createConversation.id, content: 'limit me' } });
+      const id = sent.data!.sendMessage.assistantMessage.id;
+      const client = wsClient(t.url, token);
+      expect((await collectWs(client, id)).errors).toBeNull();
+      expect((await t.gql(token, CANCEL, { id })).errors).toBeUndefined();
+      const refused = await t.gql(token, CANCEL, { id });
+      expect(refused.errors).toMatchObject([{ extensions: { code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) } }]);
+      expect((await collectWs(client, id)).errors).toMatchObject([{ extensions: { code: 'RATE_LIMITED' } }]);
+      await client.dispose();
+      expect(await t.metrics()).toMatch(/parley_rate_limit_rejections_total\{limiter="stream-ops"\} 2/);
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient, type Client } from 'graphql-ws';
+import type { ExecutionResult } from 'graphql';
 import { WebSocket } from 'ws';
 
 export const REPLY_STREAM = `subscription Reply($messageId: ID!, $afterSeq: Int) {
@@ -31,41 +32,22 @@ export function wsClient(baseUrl: string, token: string | null, extra: { connect
   });
 }
 
-/**
- * Follows a reply over graphql-ws until the stream ends, or until `stopAfter` events arrived
- * (then it unsubscribes, as a tab that closes would).
- */
-export function collectWs(client: Client, messageId: string, options: { afterSeq?: number; stopAfter?: number } = {}): Promise<Collected> {
-  return new Promise((resolve) => {
-    const events: StreamedEvent[] = [];
-    const unsubscribe = client.subscribe<{ replyStream: StreamedEvent }>(
-      { query: REPLY_STREAM, variables: { messageId, afterSeq: options.afterSeq } },
-      {
-        next: (result) => {
-          if (result.errors) return resolve({ events, errors: result.errors });
-          events.push(result.data!.replyStream);
-          if (options.stopAfter !== undefined && events.length >= options.stopAfter) {
-            unsubscribe();
-            resolve({ events, errors: null });
-          }
-        },
-        error: (error: unknown) => resolve({ events, errors: error }),
-        complete: () => resolve({ events, errors: null }),
-      },
-    );
-  });
-}
+type Reply = { replyStream: StreamedEvent };
+type Sink = { next(result: ExecutionResult<Reply, unknown>): void; error(error: unknown): void; complete(): void };
+type Subscribe = (payload: { query: string; variables: Record<string, unknown> }, sink: Sink) => () => void;
 
-/** The same over graphql-sse (Server-Sent Events), with the token as a bearer header. */
-export function collectSse(baseUrl: string, token: string, messageId: string, options: { afterSeq?: number; stopAfter?: number } = {}): Promise<Collected> {
-  const client = createSseClient({ url: `${baseUrl}/graphql`, headers: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+/**
+ * Follows a reply until the stream ends, or until `stopAfter` events arrived (then it
+ * unsubscribes, as a tab that closes would), over either transport's client.
+ */
+function collect(subscribe: Subscribe, messageId: string, options: { afterSeq?: number; stopAfter?: number }, finish: () => void = () => undefined): Promise<Collected> {
   return new Promise((resolve) => {
     const events: StreamedEvent[] = [];
     const done = (collected: Collected) => {
-      client.dispose();
+      finish();
       resolve(collected);
     };
-    const unsubscribe = client.subscribe<{ replyStream: StreamedEvent }>(
+    const unsubscribe = subscribe(
       { query: REPLY_STREAM, variables: { messageId, afterSeq: options.afterSeq } },
       {
         next: (result) => {
@@ -81,6 +63,17 @@ export function collectSse(baseUrl: string, token: string, messageId: string, op
       },
     );
   });
+}
+
+/** Over graphql-ws, on a client the caller owns (and disposes). */
+export function collectWs(client: Client, messageId: string, options: { afterSeq?: number; stopAfter?: number } = {}): Promise<Collected> {
+  return collect((payload, sink) => client.subscribe<Reply>(payload, sink), messageId, options);
+}
+
+/** Over graphql-sse (Server-Sent Events), with the token as a bearer header, on a client of its own. */
+export function collectSse(baseUrl: string, token: string, messageId: string, options: { afterSeq?: number; stopAfter?: number } = {}): Promise<Collected> {
+  const client = createSseClient({ url: `${baseUrl}/graphql`, headers: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+  return collect((payload, sink) => client.subscribe<Reply>(payload, sink), messageId, options, () => client.dispose());
 }
 
 export const joined = (events: StreamedEvent[]) => events.map((event) => event.delta ?? '').join('');

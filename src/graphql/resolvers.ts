@@ -1,5 +1,6 @@
 import type { ReplyStreamEvent } from '../services/streaming/reply-watcher';
 import type { Resolvers } from './generated/resolvers-types';
+import { clientErrors } from './graphql-stream';
 import { DateTimeScalar } from './scalars';
 
 /** One line each: resolvers name the service call, the service does the work. */
@@ -21,7 +22,7 @@ export const resolvers: Resolvers = {
   },
   Subscription: {
     replyStream: {
-      subscribe: (_, { messageId, afterSeq }, ctx) => ctx.replies.watch(ctx.viewer(), messageId, afterSeq, ctx.transport === 'sse' ? 'sse' : 'websocket'),
+      subscribe: (_, { messageId, afterSeq }, ctx) => clientErrors(ctx.replies.watch(ctx.viewer(), messageId, afterSeq, ctx.transport === 'sse' ? 'sse' : 'websocket')),
       resolve: (event: ReplyStreamEvent) => event,
     },
   },

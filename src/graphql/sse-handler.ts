@@ -38,7 +38,14 @@ export function createSseRoute(options: SseOptions): SseRoute {
     authenticate: () => null,
     validate: (schema, document) => validate(schema, document, rules),
     onSubscribe: (_req, params) => {
-      const notSubscription = subscriptionsOnly(parse(params.query), params.operationName);
+      let document;
+      try {
+        document = parse(params.query);
+      } catch {
+        // graphql-sse parses it again and answers the syntax error with a 400.
+        return undefined;
+      }
+      const notSubscription = subscriptionsOnly(document, params.operationName);
       return notSubscription ? { errors: [notSubscription] } : undefined;
     },
     context: (req) => buildContext(options.context, viewers.get(req.raw) ?? null, String(req.context.res.locals.requestId ?? randomUUID()), 'sse') as SseContext,

@@ -173,6 +173,7 @@ export class ChatService {
       const ids = { userMessageId: exchange.userMessage.id, assistantMessageId: exchange.assistantMessage.id };
       throw new ServiceUnavailableError(outcome.reason, ids);
     }
+    if (generated.storeFailed) throw new ServiceUnavailableError('The reply could not be stored; please retry shortly', { userMessageId: exchange.userMessage.id });
     if (!generated.reply) throw new NotFoundError('Conversation not found');
     return this.toPayload(exchange);
   }

@@ -44,19 +44,20 @@ export class ReplyService {
   async watch(viewer: Viewer, messageId: string, afterSeq: number | null | undefined, transport: Transport): Promise<AsyncIterable<ReplyStreamEvent>> {
     const after = afterSeq ?? 0;
     if (!Number.isInteger(after) || after < 0) throw new BadUserInputError('afterSeq must be zero or more', { argument: 'afterSeq' });
-    const message = await this.assistantMessage(viewer, messageId);
     await this.deps.limits.checkStreamOp(viewer);
+    const message = await this.assistantMessage(viewer, messageId);
     const open = this.open.get(viewer.id) ?? 0;
     const cap = this.deps.options.subscriptionsPerUser;
     if (open >= cap) throw new RateLimitedError(`At most ${cap} replies can be followed at once; close one first`, 1);
     this.open.set(viewer.id, open + 1);
-    return this.counted(viewer.id, this.deps.watcher.watch(viewer.id, message, after), transport);
+    const ended = new AbortController();
+    return this.counted(viewer.id, this.deps.watcher.watch(viewer.id, message, after, ended.signal), transport, ended);
   }
 
   /** Stops a reply wherever it runs; a finished one is returned as it is. */
   async cancel(viewer: Viewer, messageId: string): Promise<MessageRecord> {
-    const message = await this.assistantMessage(viewer, messageId);
     await this.deps.limits.checkStreamOp(viewer);
+    const message = await this.assistantMessage(viewer, messageId);
     if (message.status !== 'PENDING') return message;
     const local = this.deps.registry.get(messageId);
     if (local) {
@@ -101,6 +102,8 @@ export class ReplyService {
    */
   private async settle(viewer: Viewer, message: MessageRecord): Promise<MessageRecord> {
     const stored = (await this.deps.store.getMessage(viewer.id, message.id)) ?? message;
+    // Written to lately: its generator is alive (the cancel request went astray); leave it to it.
+    if (stored.status !== 'PENDING' || Date.now() - stored.updatedAt.getTime() < this.deps.options.cancelWaitMs) return stored;
     const finished = await this.deps.store.finishExchange({
       userId: viewer.id, conversationId: message.conversationId, assistantMessageId: message.id, status: 'CANCELLED',
       content: stored.content, model: stored.model ?? '', usage: null, error: null, costMicroUsd: 0,
@@ -116,13 +119,15 @@ export class ReplyService {
    * The watcher's events, counted in metrics; the user's open-subscription count drops exactly
    * once, however the subscription ends (done, error, or closed before its first event).
    */
-  private counted(userId: string, events: AsyncGenerator<ReplyStreamEvent>, transport: Transport): AsyncIterableIterator<ReplyStreamEvent> {
+  private counted(userId: string, events: AsyncGenerator<ReplyStreamEvent>, transport: Transport, ended: AbortController): AsyncIterableIterator<ReplyStreamEvent> {
     const { metrics } = this.deps;
     metrics.subscriptionsActive.inc({ transport });
     let open = true;
     const close = () => {
       if (!open) return;
       open = false;
+      // Wakes the watcher if it is waiting, so its listener and Redis subscription go now.
+      ended.abort();
       metrics.subscriptionsActive.dec({ transport });
       const left = (this.open.get(userId) ?? 1) - 1;
       if (left > 0) this.open.set(userId, left);

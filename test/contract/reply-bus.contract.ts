@@ -56,6 +56,19 @@ export function defineReplyBusContract(name: string, open: (options: { ttlMs: nu
       expect(await harness.bus.read(messageId, 0)).toEqual([{ seq: 1, delta: 'x' }, { seq: 2, final: true }]);
     });
 
+    it('takes nothing after a final event, not even from another instance, and tells no listener', async () => {
+      const messageId = nextId();
+      const seen: ReplyEvent[] = [];
+      const stop = await harness.bus.listen(messageId, (event) => seen.push(event));
+      await harness.peer.append(messageId, [{ seq: 1, delta: 'kept' }, { seq: 2, final: true }]);
+      await harness.bus.append(messageId, [{ seq: 3, delta: 'too late' }, { seq: 4, final: true }]);
+      await until(() => seen.length >= 2);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await stop();
+      expect(await harness.bus.read(messageId, 0)).toEqual([{ seq: 1, delta: 'kept' }, { seq: 2, final: true }]);
+      expect(seen).toEqual([{ seq: 1, delta: 'kept' }, { seq: 2, final: true }]);
+    });
+
     it('carries a cancel request to the instance that asked to hear them', async () => {
       const heard: string[] = [];
       await harness.bus.onCancelRequest((messageId) => heard.push(messageId));

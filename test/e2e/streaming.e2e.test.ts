@@ -356,3 +356,72 @@ describe('RATE_LIMIT_STREAM_OPS_PER_MINUTE', () => {
     }
   });
 });
+
+describe('what a watcher leaves behind', () => {
+  let t: TestApp;
+  const prefix = `parley-test:${Date.now()}-watch:`;
+  beforeAll(async () => {
+    t = await startTestApp({ fakeOptions: { chunkDelayMs: 100, replyWords: 60 }, env: { REDIS_KEY_PREFIX: prefix } });
+  });
+  afterAll(async () => t.stop());
+
+  it('unsubscribing while the reply is quiet drops its Redis subscription at once', async () => {
+    const { connectRedis } = await import('../../src/adapters/redis/redis-connection');
+    const { testRedisUrl } = await import('../setup/test-services');
+    const redis = await connectRedis({ url: testRedisUrl(), commandTimeoutMs: 2_000 });
+    try {
+      const token = await t.token('quiet-watch');
+      const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
+      const sent = await t.gql<Sent>(token, SEND, { input: { conversationId: created.data!.createConversation.id, content: 'slow one', stream: true } });
+      const id = sent.data!.sendMessage.assistantMessage.id;
+      const channel = `${prefix}reply-events:${id}`;
+      const subscribers = async () => Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1]);
+      const client = wsClient(t.url, token);
+      await collectWs(client, id, { stopAfter: 1 });
+      await until(async () => (await subscribers()) === 0, 500);
+      expect(await subscribers()).toBe(0);
+      await client.dispose();
+      await t.gql(token, CANCEL, { id });
+    } finally {
+      await redis.quit();
+    }
+  });
+
+  it('deleting the conversation mid-stream stops the model call, charges what was streamed, and ends watchers with NOT_FOUND', async () => {
+    const token = await t.token('delete-mid-stream');
+    const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
+    const conversationId = created.data!.createConversation.id;
+    const sent = await t.gql<Sent>(token, SEND, { input: { conversationId, content: 'delete me while I talk', stream: true } });
+    const id = sent.data!.sendMessage.assistantMessage.id;
+    const client = wsClient(t.url, token);
+    const watching = collectWs(client, id);
+    await until(async () => ((await t.store.getMessage('delete-mid-stream', id))?.content.length ?? 0) > 0, 3_000);
+    await t.gql(token, 'mutation($id: ID!) { deleteConversation(id: $id) { deletedConversationId } }', { id: conversationId });
+    const { errors } = await watching;
+    await client.dispose();
+    expect(errors).toMatchObject([{ extensions: { code: 'NOT_FOUND' } }]);
+    await until(() => t.fake.requests.find((request) => request.messages?.at(-1)?.content === 'delete me while I talk')?.aborted === true, 2_000);
+    const used = await t.gql<{ usage: { day: { usedTokens: number; remainingTokens: number; limitTokens: number } } }>(token, '{ usage { day { usedTokens remainingTokens limitTokens } } }');
+    const day = used.data!.usage.day;
+    expect(day.usedTokens).toBeGreaterThan(0);
+    // Nothing is still held: all that is not remaining was used.
+    expect(day.remainingTokens).toBe(day.limitTokens - day.usedTokens);
+  });
+});
+
+describe('SSE request errors', () => {
+  it('a query that does not parse is a 400 with the syntax error, not a server error', async () => {
+    const t = await startTestApp();
+    try {
+      const response = await fetch(`${t.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${await t.token('sse-syntax')}` },
+        body: JSON.stringify({ query: 'subscription { replyStream(' }),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.text()).toMatch(/Syntax Error/);
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -23,12 +23,19 @@ export class MemoryReplyBus implements ReplyBus {
   async append(messageId: string, events: ReplyEvent[]): Promise<void> {
     this.sweep();
     const log = this.logs.get(messageId) ?? { events: [], expiresAtMs: 0 };
-    // As in a Redis stream, an event is kept only when its seq comes after the last kept one.
-    for (const event of events) if (event.seq > (log.events.at(-1)?.seq ?? 0)) log.events.push(event);
+    // As in the Redis stream: kept only after the last kept seq, and nothing after a final event.
+    const appended: ReplyEvent[] = [];
+    for (const event of events) {
+      const last = log.events.at(-1);
+      if (last && 'final' in last) break;
+      if (event.seq <= (last?.seq ?? 0)) continue;
+      log.events.push(event);
+      appended.push(event);
+    }
     if (log.events.length > this.options.maxEvents) log.events.splice(0, log.events.length - this.options.maxEvents);
     log.expiresAtMs = Date.now() + this.options.ttlMs;
     this.logs.set(messageId, log);
-    for (const listener of this.listeners.get(messageId) ?? []) for (const event of events) listener(event);
+    for (const listener of this.listeners.get(messageId) ?? []) for (const event of appended) listener(event);
   }
 
   async read(messageId: string, afterSeq: number): Promise<ReplyEvent[]> {

@@ -25,6 +25,9 @@ export class RedisReplyBus implements ReplyBus {
   private readonly scripts = new LuaScripts();
   private readonly instance = randomUUID();
   private readonly listeners = new Map<string, Set<ReplyListener>>();
+  private readonly subscribing = new Map<string, Promise<void>>();
+  /** Replies whose final event this instance's listeners got; forgotten with their last listener. */
+  private readonly ended = new Set<string>();
   private readonly cancelHandlers: Array<(messageId: string) => void> = [];
   private readonly subscriber: Redis;
 
@@ -43,7 +46,7 @@ export class RedisReplyBus implements ReplyBus {
     this.dispatch(messageId, events);
     const { prefix, ttlMs, maxEvents } = this.options;
     await this.scripts.run(this.redis, 'append-reply-events', [`${prefix}reply:${messageId}`], [
-      ttlMs, maxEvents, this.channel(messageId), JSON.stringify({ i: this.instance, e: events }), JSON.stringify(events),
+      ttlMs, maxEvents, this.channel(messageId), this.instance, JSON.stringify(events),
     ]);
   }
 
@@ -62,13 +65,20 @@ export class RedisReplyBus implements ReplyBus {
     if (!set) {
       set = new Set();
       this.listeners.set(messageId, set);
-      await this.subscriber.subscribe(this.channel(messageId));
+      const subscribing = this.subscriber.subscribe(this.channel(messageId)).then(() => undefined);
+      this.subscribing.set(messageId, subscribing);
+      // A refused SUBSCRIBE must not leave a set behind that later listeners would trust.
+      subscribing.catch(() => {
+        if (this.listeners.get(messageId) === set) this.listeners.delete(messageId);
+      }).finally(() => this.subscribing.delete(messageId));
     }
+    await this.subscribing.get(messageId);
     set.add(listener);
     return async () => {
       set.delete(listener);
       if (set.size > 0 || this.listeners.get(messageId) !== set) return;
       this.listeners.delete(messageId);
+      this.ended.delete(messageId);
       await this.subscriber.unsubscribe(this.channel(messageId)).catch((error: unknown) => this.options.onError?.('unsubscribe', error));
     };
   }
@@ -105,7 +115,14 @@ export class RedisReplyBus implements ReplyBus {
     }
   }
 
+  /** Delivers to this instance's listeners, never past a final event they already got. */
   private dispatch(messageId: string, events: ReplyEvent[]): void {
-    for (const listener of this.listeners.get(messageId) ?? []) for (const event of events) listener(event);
+    const listeners = this.listeners.get(messageId);
+    if (!listeners) return;
+    for (const event of events) {
+      if (this.ended.has(messageId)) return;
+      if ('final' in event) this.ended.add(messageId);
+      for (const listener of listeners) listener(event);
+    }
   }
 }

@@ -23,6 +23,8 @@ export class GenerationRegistry {
 
   add(generation: Generation): void {
     this.running.set(generation.messageId, generation);
+    // A send that was already past its checks when shutdown began: stop it now, keeping its text.
+    if (!this.accepting) generation.stop('shutdown');
     const forget = () => {
       if (this.running.get(generation.messageId) === generation) this.running.delete(generation.messageId);
     };
@@ -66,8 +68,9 @@ export class GenerationRegistry {
     if (result === 'timeout' && this.running.size > 0) {
       this.log.warn('stopping generations still running after the shutdown grace', { count: this.running.size });
       for (const generation of this.running.values()) generation.stop('shutdown');
-      await all();
     }
+    // Generations added while draining are stopped as they arrive; wait until none is left.
+    while (this.running.size > 0) await all();
     await Promise.allSettled([...this.publishing]);
   }
 }

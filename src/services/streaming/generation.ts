@@ -17,7 +17,7 @@ import type { ContextWindowService } from '../context-window/context-window.serv
 import type { BudgetService } from '../budget.service';
 
 /** Why a generation was stopped from outside the model call. */
-export type StopReason = 'user' | 'shutdown' | 'timeout' | 'superseded';
+export type StopReason = 'user' | 'shutdown' | 'timeout' | 'superseded' | 'gone';
 
 export interface GenerationOptions extends DegradePolicy {
   maxCompletionTokens: number;
@@ -66,6 +66,8 @@ export interface Generated {
   outcome: ReplyOutcome;
   /** Settles once the final event is appended to the bus (or failed to be). */
   published: Promise<void>;
+  /** The reply could not be stored (the store failed); it stays PENDING until the stale sweep. */
+  storeFailed: boolean;
 }
 
 /**
@@ -139,7 +141,7 @@ export class Generation {
       clearTimeout(timers[1]);
     }
     try {
-      return await new ReplyFinisher(this.deps, this.start, this.publisher).finish(outcome, this.text);
+      return await new ReplyFinisher(this.deps, this.start, this.publisher).finish(outcome, this.text, () => this.usedTokens(this.start.conversation.model));
     } finally {
       this.deps.metrics.generationsInFlight.dec();
     }
@@ -178,7 +180,9 @@ export class Generation {
     const model = conversation.model;
     const startedAt = Date.now();
     const duration = metrics.modelDuration.startTimer({ model });
-    let idle = setTimeout(() => this.stop('timeout'), options.idleTimeoutMs);
+    // Until the first chunk the model client's own timeouts, retries and fallbacks apply; after it,
+    // a stream that stalls longer than the idle timeout is cut off.
+    let idle: NodeJS.Timeout | undefined;
     try {
       for await (const chunk of llm.stream({ model, messages, maxTokens: options.maxCompletionTokens, signal: this.abort.signal })) {
         clearTimeout(idle);
@@ -220,7 +224,7 @@ export class Generation {
     const model = this.start.conversation.model;
     if (error !== null) this.deps.metrics.modelCalls.inc({ model, outcome: reason === 'user' ? 'cancelled' : reason === 'superseded' ? 'superseded' : 'error' });
     if (reason === 'superseded' && this.supersededBy) return { kind: 'cached', hit: this.supersededBy };
-    if (reason === 'user') return { kind: 'cancelled', content: this.text, model, usage: this.usedTokens(model) };
+    if (reason === 'user' || reason === 'gone') return { kind: 'cancelled', content: this.text, model, usage: this.usedTokens(model) };
     return { kind: 'failed', reason: reason === 'shutdown' ? INTERRUPTED_REPLY : TIMED_OUT_REPLY, busy: false, partial: this.text };
   }
 
@@ -242,7 +246,9 @@ export class Generation {
     this.flushedText = text;
     const { conversation, viewer } = this.start;
     try {
-      await this.deps.store.savePartialReply(viewer.id, conversation.id, this.messageId, text);
+      const saved = await this.deps.store.savePartialReply(viewer.id, conversation.id, this.messageId, text);
+      // The reply is no longer ours to write: deleted with its conversation, or settled by a cancel elsewhere.
+      if (!saved) this.stop('gone');
     } catch (error: unknown) {
       this.deps.log.warn('partial reply not saved', { messageId: this.messageId, err: error });
     }

@@ -1,4 +1,4 @@
-import type { MessageRecord } from '../../ports/chat-store';
+import type { MessageRecord, TokenUsage } from '../../ports/chat-store';
 import { replyFields, type ReplyOutcome } from '../reply-outcome';
 import type { Generated, GenerationDeps, GenerationStart } from './generation';
 import type { ReplyPublisher } from './reply-publisher';
@@ -10,8 +10,8 @@ import type { ReplyPublisher } from './reply-publisher';
  * rest still run, so nothing stays held.
  */
 export class ReplyFinisher {
-  /** Set when another instance settled the reply first: its hold is released, not charged. */
-  private notCharged = false;
+  /** Set when the reply was deleted or settled elsewhere (another instance's cancel) before this finish. */
+  private settledElsewhere = false;
 
   constructor(
     private readonly deps: GenerationDeps,
@@ -19,26 +19,43 @@ export class ReplyFinisher {
     private readonly publisher: ReplyPublisher,
   ) {}
 
-  async finish(outcome: ReplyOutcome, streamed: string): Promise<Generated> {
+  /**
+   * `used` counts what the model produced so far; it is charged when this reply could not be
+   * stored as this generation's (deleted meanwhile, or settled by another instance's cancel).
+   */
+  async finish(outcome: ReplyOutcome, streamed: string, used: () => TokenUsage): Promise<Generated> {
     let reply: MessageRecord | null = null;
+    let storeFailed = false;
     try {
       reply = await this.store(outcome);
-      if (reply) this.record(reply.status, outcome);
-      await this.charge(reply ? outcome : null);
-      if (reply) await this.updateContext(reply);
+      if (reply && !this.settledElsewhere) this.record(reply.status, outcome);
+      await (this.settledElsewhere ? this.chargeStreamed(used()) : this.charge(outcome));
+      if (reply && !this.settledElsewhere) await this.updateContext(reply);
     } catch (error: unknown) {
+      storeFailed = true;
       this.deps.log.error('storing a finished reply failed', { messageId: this.start.exchange.assistantMessage.id, err: error });
       await this.start.hold.release().catch(() => undefined);
     } finally {
       await this.start.slot.release().catch((error: unknown) => this.deps.log.warn('generation slot not released', { err: error }));
     }
+    // Still PENDING in the store: no final event; watchers end once the stale sweep settles it.
+    if (storeFailed) return { ...this.generated(reply, outcome, Promise.resolve()), storeFailed };
     // A reply whose text was never streamed (cache hit, canned DEGRADED text) goes out as one delta,
     // so the deltas a watcher joins always equal the stored content.
     const content = reply?.content ?? '';
     if (content.startsWith(streamed) && content.length > streamed.length) this.publisher.push(content.slice(streamed.length));
     // The caller's answer does not wait for the final event to reach Redis; shutdown waits for it.
-    const published = this.publisher.finish();
+    return { ...this.generated(reply, outcome, this.publisher.finish()), storeFailed };
+  }
+
+  private generated(reply: MessageRecord | null, outcome: ReplyOutcome, published: Promise<void>) {
     return { exchange: { userMessage: this.start.exchange.userMessage, assistantMessage: reply ?? this.start.exchange.assistantMessage }, reply, outcome, published };
+  }
+
+  /** The model's work is paid for even when the reply is gone or was settled without it. */
+  private async chargeStreamed(usage: TokenUsage): Promise<void> {
+    if (usage.totalTokens === 0) return this.start.hold.release();
+    return this.start.hold.settle(usage, this.start.conversation.model);
   }
 
   /** The stored reply; when it was already settled elsewhere (a forced cancel), as it stands. */
@@ -55,14 +72,13 @@ export class ReplyFinisher {
     if (finished) return finished;
     const current = await this.deps.store.getMessage(viewer.id, exchange.assistantMessage.id);
     if (current?.status === 'PENDING') throw new Error('reply could not be finished and is still PENDING');
-    this.notCharged = true;
+    this.settledElsewhere = true;
     return current;
   }
 
   /** Step 9: real usage for a model or cancelled reply, the configured fraction for a hit, else nothing. */
-  private async charge(outcome: ReplyOutcome | null): Promise<void> {
+  private async charge(outcome: ReplyOutcome): Promise<void> {
     const { hold } = this.start;
-    if (!outcome || this.notCharged) return hold.release();
     if (outcome.kind === 'complete') return hold.settle(outcome.completion.usage, outcome.completion.model);
     if (outcome.kind === 'cancelled' && outcome.usage.totalTokens > 0) return hold.settle(outcome.usage, outcome.model);
     const tokens = outcome.kind === 'cached' ? Math.ceil(outcome.hit.usage.totalTokens * this.deps.options.hitBudgetFraction) : 0;

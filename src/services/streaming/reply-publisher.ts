@@ -3,12 +3,13 @@ import type { ReplyBus, ReplyEvent } from '../../ports/reply-bus';
 /**
  * Numbers a reply's events 1, 2, 3 … and appends them to the bus in order, one append at a time:
  * text that arrives while an append is under way is merged into the next event, so a fast model
- * costs fewer bus writes while the first token goes out at once. A failing bus is reported and
- * skipped; the events stay here for watchers on this instance.
+ * costs fewer bus writes while the first token goes out at once. Events a failing bus did not take
+ * are reported and sent again with the next append; all stay here for watchers on this instance.
  */
 export class ReplyPublisher {
   readonly events: ReplyEvent[] = [];
   private buffer = '';
+  private unsent: ReplyEvent[] = [];
   private inFlight: Promise<void> | null = null;
 
   constructor(
@@ -42,9 +43,15 @@ export class ReplyPublisher {
 
   private emit(event: ReplyEvent): void {
     this.events.push(event);
+    // Events a failed append did not deliver go again with this one (a seq already kept is skipped).
+    const batch = [...this.unsent, event];
+    this.unsent = [];
     this.inFlight = this.bus
-      .append(this.messageId, [event])
-      .catch(this.onError)
+      .append(this.messageId, batch)
+      .catch((error: unknown) => {
+        this.unsent = batch;
+        this.onError(error);
+      })
       .then(() => {
         this.inFlight = null;
         if (this.buffer !== '') this.flush();

@@ -1,3 +1,4 @@
+import { NotFoundError } from '../../errors';
 import type { ChatStore, MessageRecord } from '../../ports/chat-store';
 import type { ReplyBus, ReplyEvent } from '../../ports/reply-bus';
 import type { GenerationRegistry } from './generation-registry';
@@ -23,9 +24,14 @@ export interface ReplyWatcherDeps {
 export class ReplyWatcher {
   constructor(private readonly deps: ReplyWatcherDeps) {}
 
-  async *watch(userId: string, message: MessageRecord, afterSeq: number): AsyncGenerator<ReplyStreamEvent, void, undefined> {
+  /**
+   * `signal` ends the watch at once, also while it waits for an event (an async generator's
+   * `return()` would only take effect at its next `yield`).
+   */
+  async *watch(userId: string, message: MessageRecord, afterSeq: number, signal?: AbortSignal): AsyncGenerator<ReplyStreamEvent, void, undefined> {
     const queue: ReplyEvent[] = [];
     let wake: (() => void) | null = null;
+    signal?.addEventListener('abort', () => wake?.(), { once: true });
     const stop = await this.deps.bus.listen(message.id, (event) => {
       queue.push(event);
       wake?.();
@@ -37,21 +43,32 @@ export class ReplyWatcher {
         const ended = await this.endedWithoutEvents(userId, message.id, last);
         if (ended) return void (yield ended);
       }
+      let held: ReplyEvent[] = [];
       for (;;) {
+        if (signal?.aborted) return;
+        held = [];
         for (const event of pending.sort((a, b) => a.seq - b.seq)) {
           if (event.seq <= last) continue;
           if (event.seq > last + 1) {
             // A live event overtook ones still missing here: fetch them before going on.
-            const missing = (await this.replay(message.id, last)).filter((item) => item.seq < event.seq);
-            for (const item of missing) yield await this.toStreamEvent(userId, message.id, item);
-            last = missing.at(-1)?.seq ?? last;
+            const missing = (await this.replay(message.id, last)).filter((item) => item.seq > last && item.seq < event.seq);
+            for (const item of missing) {
+              if (item.seq !== last + 1) break;
+              yield await this.toStreamEvent(userId, message.id, item);
+              last = item.seq;
+            }
+            // Never skip past a gap: hold the later events until the missing ones can be read.
+            if (event.seq > last + 1) {
+              held = pending.filter((item) => item.seq > last);
+              break;
+            }
           }
           yield await this.toStreamEvent(userId, message.id, event);
           last = event.seq;
           if ('final' in event) return;
         }
-        pending = queue.splice(0);
-        if (pending.length > 0) continue;
+        pending = [...held, ...queue.splice(0)];
+        if (pending.length > held.length) continue;
         const woke = await new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => resolve(false), this.deps.pollMs);
           wake = () => {
@@ -60,11 +77,15 @@ export class ReplyWatcher {
           };
         });
         wake = null;
-        pending = queue.splice(0);
-        if (woke || pending.length > 0) continue;
+        if (signal?.aborted) return;
+        pending = [...held, ...queue.splice(0)];
+        if (woke && pending.length > held.length) continue;
         // Quiet for a while: catch up from the log, else ask the store whether the reply ended.
-        pending = await this.replay(message.id, last);
-        if (pending.length > 0) continue;
+        const caughtUp = await this.replay(message.id, last);
+        pending = [...caughtUp, ...pending];
+        if (caughtUp.some((event) => event.seq === last + 1)) continue;
+        // What is missing may never come back (trimmed, or a lost write): a finished reply ends
+        // with its stored message, whose content is the whole text.
         const ended = await this.endedWithoutEvents(userId, message.id, last);
         if (ended) {
           yield ended;
@@ -98,7 +119,7 @@ export class ReplyWatcher {
   private async toStreamEvent(userId: string, messageId: string, event: ReplyEvent): Promise<ReplyStreamEvent> {
     if ('delta' in event) return { seq: event.seq, delta: event.delta, message: null };
     const stored = await this.deps.store.getMessage(userId, messageId);
-    if (!stored) throw new Error('the reply was deleted');
+    if (!stored) throw new NotFoundError('Reply not found: its conversation was deleted');
     return { seq: event.seq, delta: null, message: stored };
   }
 }

@@ -23,6 +23,9 @@ export interface SseRoute {
 
 type SseContext = GraphQLContext & Record<PropertyKey, unknown>;
 
+/** Longest timer Node accepts; a token living longer ends its stream then, and the client resumes. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /**
  * graphql-sse ("distinct connections" mode) on /graphql: a POST or GET with
  * `Accept: text/event-stream` opens one stream per operation, so `curl -N` can follow a reply.
@@ -75,7 +78,14 @@ export function createSseRoute(options: SseOptions): SseRoute {
       return;
     }
     open.add(res);
-    res.once('close', () => open.delete(res));
+    // As on the WebSocket, a stream ends when its token expires; the client resumes with a new one.
+    const expiresAtMs = viewers.get(req)?.expiresAtMs;
+    const expiry = expiresAtMs ? setTimeout(() => res.end(), Math.min(Math.max(0, expiresAtMs - Date.now()), MAX_TIMER_MS)) : undefined;
+    expiry?.unref();
+    res.once('close', () => {
+      open.delete(res);
+      clearTimeout(expiry);
+    });
     try {
       await handler(req, res);
     } catch (error: unknown) {

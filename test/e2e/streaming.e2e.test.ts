@@ -409,6 +409,27 @@ describe('what a watcher leaves behind', () => {
   });
 });
 
+describe('SSE and token expiry', () => {
+  it('an event stream ends when its token expires', async () => {
+    const t = await startTestApp({ fakeOptions: { chunkDelayMs: 200, replyWords: 60 } });
+    try {
+      const { signDevToken } = await import('../../src/services/dev-tokens');
+      const { DEV_JWT_SECRET } = await import('../../src/config');
+      const token = await signDevToken({ secret: DEV_JWT_SECRET, userId: 'sse-expiry', ttlSeconds: 2 });
+      const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
+      const sent = await t.gql<Sent>(token, SEND, { input: { conversationId: created.data!.createConversation.id, content: 'outlive my token', stream: true } });
+      const startedAt = Date.now();
+      const watched = await collectSse(t.url, token, sent.data!.sendMessage.assistantMessage.id);
+      expect(Date.now() - startedAt).toBeLessThan(4_000);
+      expect(watched.events.length).toBeGreaterThan(0);
+      expect(watched.events.every((event) => event.message === null)).toBe(true);
+      await t.gql(await t.token('sse-expiry'), CANCEL, { id: sent.data!.sendMessage.assistantMessage.id });
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
 describe('SSE request errors', () => {
   it('a query that does not parse is a 400 with the syntax error, not a server error', async () => {
     const t = await startTestApp();

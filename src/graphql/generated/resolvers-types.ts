@@ -265,6 +265,7 @@ export type SendMessagePayload = {
   userMessage: Message;
 };
 
+/** Server-pushed events, over WebSocket (graphql-transport-ws) or Server-Sent Events on /graphql. */
 export type Subscription = {
   __typename?: 'Subscription';
   /**
@@ -279,6 +280,7 @@ export type Subscription = {
 };
 
 
+/** Server-pushed events, over WebSocket (graphql-transport-ws) or Server-Sent Events on /graphql. */
 export type SubscriptionReplyStreamArgs = {
   afterSeq?: InputMaybe<Scalars['Int']['input']>;
   messageId: Scalars['ID']['input'];

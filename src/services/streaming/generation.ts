@@ -88,6 +88,8 @@ export class Generation {
   private text = '';
   private flushedText = '';
   private supersededBy: CacheHit | null = null;
+  /** The reply's cache write, which may outlast the reply itself. */
+  private caching: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: GenerationDeps,
@@ -141,7 +143,9 @@ export class Generation {
       clearTimeout(timers[1]);
     }
     try {
-      return await new ReplyFinisher(this.deps, this.start, this.publisher).finish(outcome, this.text, () => this.usedTokens(this.start.conversation.model));
+      const generated = await new ReplyFinisher(this.deps, this.start, this.publisher).finish(outcome, this.text, () => this.usedTokens(this.start.conversation.model));
+      // Shutdown waits for the cache write too, so a closing Redis never strands its single-flight lock.
+      return { ...generated, published: Promise.allSettled([generated.published, this.caching]).then(() => undefined) };
     } finally {
       this.deps.metrics.generationsInFlight.dec();
     }
@@ -170,7 +174,10 @@ export class Generation {
       streamed(value);
       return { value, reply: value.kind === 'complete' ? { status: 'COMPLETE' as const, ...value.completion } : null };
     }, this.start.flight ?? undefined);
-    flight.catch((error: unknown) => this.deps.log.warn('caching a reply failed', { messageId: this.messageId, err: error }));
+    this.caching = flight.then(
+      () => undefined,
+      (error: unknown) => void this.deps.log.warn('caching a reply failed', { messageId: this.messageId, err: error }),
+    );
     return Promise.race([early, flight.then((result): ReplyOutcome => (result.source === 'cache' ? { kind: 'cached', hit: result.hit } : result.value))]);
   }
 

@@ -1,8 +1,8 @@
 import type { ExecutionResult } from 'graphql';
 import { buildChatReply } from '../../src/dev/fake-openai-replies';
 import { CREATE } from '../helpers/operations';
-import { CANCEL, collectSse, collectWs, joined, REPLY_STREAM, SEND, until, wsClient, type Sent, type StreamedEvent } from '../helpers/stream-clients';
-import { codes, startTestApp, type TestApp } from '../helpers/test-app';
+import { CANCEL, collectSse, collectWs, joined, REPLY_STREAM, SEND, sendInNewConversation, until, wsClient, type Sent, type StreamedEvent } from '../helpers/stream-clients';
+import { codes, startTestApp, withTestApp, type TestApp } from '../helpers/test-app';
 
 interface Cancelled {
   cancelReply: { id: string; status: string; content: string; usage: { totalTokens: number } | null };
@@ -235,8 +235,7 @@ describe('streamed replies over graphql-ws and graphql-sse', () => {
       const token = await t.token('stream-l');
       const clients = [1, 2, 3, 4].map(() => wsClient(t.url, token));
       try {
-        const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
-        const sent = await t.gql<Sent>(token, SEND, { input: { conversationId: created.data!.createConversation.id, content: 'watched by many', stream: true } });
+        const sent = await sendInNewConversation(t, token, 'watched by many', { stream: true });
         const id = sent.data!.sendMessage.assistantMessage.id;
         const open = clients.slice(0, 3).map((client) => collectWs(client, id, { stopAfter: 1 }));
         await Promise.all(open);
@@ -262,8 +261,7 @@ describe('streamed replies over graphql-ws and graphql-sse', () => {
 
 describe('a cache hit with stream: true', () => {
   it('is finished at once: COMPLETE in the payload, and its subscription yields the final event at once', async () => {
-    const t = await startTestApp({ env: { RESPONSE_CACHE_ENABLED: 'true' } });
-    try {
+    await withTestApp({ env: { RESPONSE_CACHE_ENABLED: 'true' } }, async (t) => {
       const token = await t.token('stream-cache');
       const send = async () => {
         const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
@@ -281,16 +279,13 @@ describe('a cache hit with stream: true', () => {
       expect(joined(events)).toBe('Echo: cached question');
       expect(events.at(-1)!.message).toMatchObject({ status: 'COMPLETE', content: 'Echo: cached question' });
       expect(t.fake.requestCount('/v1/chat/completions')).toBe(1);
-    } finally {
-      await t.stop();
-    }
+    });
   });
 });
 
 describe('a provider failing mid-reply', () => {
   it('before the first token the call is retried; after it the reply ends FAILED with its text, uncharged, slot free', async () => {
-    const t = await startTestApp({ fakeOptions: { chunkDelayMs: 10, replyWords: 20 }, env: { OPENAI_MAX_RETRIES: '0', RETRY_MAX_ATTEMPTS: '2', TIER_LIMITS: JSON.stringify({ free: { sendPerMinute: 1000, maxConcurrentGenerations: 1 } }) } });
-    try {
+    await withTestApp({ fakeOptions: { chunkDelayMs: 10, replyWords: 20 }, env: { OPENAI_MAX_RETRIES: '0', RETRY_MAX_ATTEMPTS: '2', TIER_LIMITS: JSON.stringify({ free: { sendPerMinute: 1000, maxConcurrentGenerations: 1 } }) } }, async (t) => {
       const token = await t.token('cut-user');
       const usage = async () => (await t.gql<{ usage: { day: { usedTokens: number } } }>(token, '{ usage { day { usedTokens } } }')).data!.usage.day.usedTokens;
       const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
@@ -312,36 +307,28 @@ describe('a provider failing mid-reply', () => {
       expect(await usage()).toBe(before);
       // maxConcurrentGenerations is 1: this send runs only because the failed one freed its slot.
       expect((await t.gql<Sent>(token, SEND, { input: { conversationId, content: 'after the cut' } })).errors).toBeUndefined();
-    } finally {
-      await t.stop();
-    }
+    });
   });
 });
 
 describe('a server that ignores stream_options.include_usage', () => {
   it('sends no usage, so Parley counts the prompt and reply with the tokenizer and charges that', async () => {
-    const t = await startTestApp();
-    try {
+    await withTestApp({}, async (t) => {
       t.fake.setStream({ sendUsage: false });
       const token = await t.token('no-usage');
-      const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
-      const sent = await t.gql<Sent>(token, SEND, { input: { conversationId: created.data!.createConversation.id, content: 'count me please' } });
+      const sent = await sendInNewConversation(t, token, 'count me please');
       expect(sent.data!.sendMessage.usage.totalTokens).toBeGreaterThan(5);
       const used = await t.gql<{ usage: { day: { usedTokens: number } } }>(token, '{ usage { day { usedTokens } } }');
       expect(used.data!.usage.day.usedTokens).toBe(sent.data!.sendMessage.usage.totalTokens);
-    } finally {
-      await t.stop();
-    }
+    });
   });
 });
 
 describe('RATE_LIMIT_STREAM_OPS_PER_MINUTE', () => {
   it('limits subscriptions started plus cancels per user, with RATE_LIMITED and retryAfterSeconds', async () => {
-    const t = await startTestApp({ env: { RATE_LIMIT_STREAM_OPS_PER_MINUTE: '2' } });
-    try {
+    await withTestApp({ env: { RATE_LIMIT_STREAM_OPS_PER_MINUTE: '2' } }, async (t) => {
       const token = await t.token('stream-ops');
-      const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
-      const sent = await t.gql<Sent>(token, SEND, { input: { conversationId: created.data!.createConversation.id, content: 'limit me' } });
+      const sent = await sendInNewConversation(t, token, 'limit me');
       const id = sent.data!.sendMessage.assistantMessage.id;
       const client = wsClient(t.url, token);
       expect((await collectWs(client, id)).errors).toBeNull();
@@ -351,9 +338,7 @@ describe('RATE_LIMIT_STREAM_OPS_PER_MINUTE', () => {
       expect((await collectWs(client, id)).errors).toMatchObject([{ extensions: { code: 'RATE_LIMITED' } }]);
       await client.dispose();
       expect(await t.metrics()).toMatch(/parley_rate_limit_rejections_total\{limiter="stream-ops"\} 2/);
-    } finally {
-      await t.stop();
-    }
+    });
   });
 });
 
@@ -371,8 +356,7 @@ describe('what a watcher leaves behind', () => {
     const redis = await connectRedis({ url: testRedisUrl(), commandTimeoutMs: 2_000 });
     try {
       const token = await t.token('quiet-watch');
-      const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
-      const sent = await t.gql<Sent>(token, SEND, { input: { conversationId: created.data!.createConversation.id, content: 'slow one', stream: true } });
+      const sent = await sendInNewConversation(t, token, 'slow one', { stream: true });
       const id = sent.data!.sendMessage.assistantMessage.id;
       const channel = `${prefix}reply-events:${id}`;
       const subscribers = async () => Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1]);
@@ -411,38 +395,31 @@ describe('what a watcher leaves behind', () => {
 
 describe('SSE and token expiry', () => {
   it('an event stream ends when its token expires', async () => {
-    const t = await startTestApp({ fakeOptions: { chunkDelayMs: 200, replyWords: 60 } });
-    try {
+    await withTestApp({ fakeOptions: { chunkDelayMs: 200, replyWords: 60 } }, async (t) => {
       const { signDevToken } = await import('../../src/services/dev-tokens');
       const { DEV_JWT_SECRET } = await import('../../src/config');
       const token = await signDevToken({ secret: DEV_JWT_SECRET, userId: 'sse-expiry', ttlSeconds: 2 });
-      const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
-      const sent = await t.gql<Sent>(token, SEND, { input: { conversationId: created.data!.createConversation.id, content: 'outlive my token', stream: true } });
+      const sent = await sendInNewConversation(t, token, 'outlive my token', { stream: true });
       const startedAt = Date.now();
       const watched = await collectSse(t.url, token, sent.data!.sendMessage.assistantMessage.id);
       expect(Date.now() - startedAt).toBeLessThan(4_000);
       expect(watched.events.length).toBeGreaterThan(0);
       expect(watched.events.every((event) => event.message === null)).toBe(true);
       await t.gql(await t.token('sse-expiry'), CANCEL, { id: sent.data!.sendMessage.assistantMessage.id });
-    } finally {
-      await t.stop();
-    }
+    });
   });
 });
 
 describe('SSE request errors', () => {
   it('a query that does not parse is a 400 with the syntax error, not a server error', async () => {
-    const t = await startTestApp();
-    try {
+    await withTestApp({}, async (t) => {
       const response = await fetch(`${t.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${await t.token('sse-syntax')}` },
         body: JSON.stringify({ query: 'subscription { replyStream(' }),
-      });
-      expect(response.status).toBe(400);
-      expect(await response.text()).toMatch(/Syntax Error/);
-    } finally {
-      await t.stop();
-    }
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/Syntax Error/);
+    });
   });
 });

@@ -103,3 +103,16 @@ export async function until(check: () => Promise<boolean> | boolean, ms: number)
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** A first turn in a new conversation, as a chat UI sends it (`stream` optional). */
+export async function sendInNewConversation(
+  t: { gql: <T>(token: string | null, query: string, variables?: Record<string, unknown>) => Promise<ExecutionResult<T>> },
+  token: string,
+  content: string,
+  extra: { stream?: boolean } = {},
+): Promise<ExecutionResult<Sent>> {
+  const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE_CONVERSATION, { input: {} });
+  return t.gql<Sent>(token, SEND, { input: { conversationId: created.data!.createConversation.id, content, ...extra } });
+}
+
+const CREATE_CONVERSATION = 'mutation Create($input: CreateConversationInput!) { createConversation(input: $input) { id } }';

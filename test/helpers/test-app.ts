@@ -89,6 +89,16 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
 }
 
+/** Runs `test` against an app of its own, stopped afterwards whatever happens. */
+export async function withTestApp(options: TestAppOptions, test: (t: TestApp) => Promise<void>): Promise<void> {
+  const t = await startTestApp(options);
+  try {
+    await test(t);
+  } finally {
+    await t.stop();
+  }
+}
+
 function execute<T>(client: Client, query: string, variables?: Record<string, unknown>): Promise<ExecutionResult<T>> {
   return new Promise((resolve, reject) => {
     let result: ExecutionResult<T> | undefined;

@@ -35,7 +35,7 @@ export class BadUserInputError extends AppError {
 
 export class RateLimitedError extends AppError {
   readonly code = ErrorCode.RateLimited;
-  constructor(message: string, retryAfterSeconds: number) {
+  constructor(message: string, readonly retryAfterSeconds: number) {
     super(message, { retryAfterSeconds });
   }
 }

@@ -24,4 +24,11 @@ export class BudgetHold {
     this.onClose('released');
     await this.budget.release(this.reservation);
   }
+
+  /** Gives the hold back uncounted: for a send that was refused before its hold was reported. */
+  async discard(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.budget.release(this.reservation);
+  }
 }

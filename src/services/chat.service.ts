@@ -12,6 +12,7 @@ import type { GenerationSlot, RateLimitService } from './rate-limit.service';
 import { FAILED_REPLY, type DegradePolicy } from './reply-outcome';
 import { Generation, type Generated, type GenerationOptions } from './streaming/generation';
 import type { GenerationRegistry } from './streaming/generation-registry';
+import type { FlightTicket } from './response-cache/single-flight';
 import { contextFingerprint, systemPromptKey, type CacheHit, type CachePolicy, type CacheQuery, type ResponseCacheService } from './response-cache';
 import type { ContextWindowService } from './context-window/context-window.service';
 import type { TokenCounter } from './token-counter';
@@ -55,11 +56,56 @@ interface SendRequest {
   stream: boolean;
 }
 
+/** What steps 4 and 5 prepared for a send: its input, cache lookup and budget hold. */
+interface Prepared {
+  conversation: ConversationRecord;
+  messages: ChatTurn[];
+  query: CacheQuery | null;
+  hit: CacheHit | null;
+  similar: Promise<CacheHit | null> | null;
+  hold: BudgetHold;
+  ticket: FlightTicket | null;
+  drop: () => Promise<void>;
+  /**
+   * Gives the hold back and drops the single-flight claim, for a send that does not go ahead;
+   * `reported: false` when the limits refused it, so its hold never shows in the budget metrics.
+   */
+  abandon: (reported?: boolean) => Promise<void>;
+}
+
+/** Stands in for the preparation a cautious send skipped because the limits refused it. */
+const NOT_ADMITTED = new Error('not admitted');
+
+/**
+ * Users whose sends the limits refused, until the refusal's retry-after (bounded: the oldest are
+ * forgotten first). Their sends ask the limits before doing anything else.
+ */
+class RecentRefusals {
+  private readonly until = new Map<string, number>();
+
+  constructor(private readonly max = 10_000) {}
+
+  note(userId: string, retryAfterMs: number): void {
+    this.until.delete(userId);
+    this.until.set(userId, Date.now() + Math.max(retryAfterMs, 1_000));
+    if (this.until.size > this.max) this.until.delete(this.until.keys().next().value as string);
+  }
+
+  has(userId: string): boolean {
+    const until = this.until.get(userId);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.until.delete(userId);
+    return false;
+  }
+}
+
 const NO_USAGE: TokenUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
 
 /** sendMessage, as the named steps of DESIGN.md. */
 export class ChatService {
   private readonly waiter: ExchangeWaiter;
+  private readonly refusals = new RecentRefusals();
 
   constructor(private readonly deps: ChatServiceDeps) {
     this.waiter = new ExchangeWaiter(deps.store, deps.options.dedupeWaitMs);
@@ -70,21 +116,44 @@ export class ChatService {
     const replay = await this.dedupe(viewer, request);
     if (replay) return replay;
     if (!this.deps.generations.isAccepting) throw new ServiceUnavailableError('This instance is shutting down; please retry');
-    // Steps 2 and 3 are independent reads: run them together (a refusal still wins over the load).
-    const [admitted, loaded] = await Promise.allSettled([this.admit(viewer, request), this.load(viewer, request)]);
-    if (admitted.status === 'rejected') throw admitted.reason;
-    const slot = admitted.value;
-    if ('userMessage' in slot) return slot;
+    // Steps 2-5 run together: the limits alongside loading the context, the cache lookup and the
+    // budget hold, so a first turn waits for one round of Redis rather than two. A refusal by the
+    // limits still wins, and undoes the rest (hold released, single-flight claim dropped); nothing
+    // that costs (an embedding, a write, a model call) starts before the limits agree. A user the
+    // limits refused lately is asked the limits first, so a flood of refused sends costs no more.
+    const admitting = this.admit(viewer, request);
+    const admittedOk = admitting.then((slot) => !('userMessage' in slot), () => false);
+    const cautious = this.refusals.has(viewer.id);
+    const [admitted, prepared] = await Promise.allSettled([
+      admitting,
+      (cautious ? admittedOk.then((ok) => (ok ? undefined : Promise.reject(NOT_ADMITTED))) : Promise.resolve())
+        .then(() => this.load(viewer, request))
+        .then((loaded) => this.prepare(viewer, loaded, request, admittedOk)),
+    ]);
+    const slot = admitted.status === 'fulfilled' ? admitted.value : null;
+    if (slot === null || 'userMessage' in slot) {
+      if (prepared.status === 'fulfilled') await prepared.value.abandon(false);
+      if (slot === null) throw (admitted as PromiseRejectedResult).reason;
+      return slot;
+    }
     let started: Generation | SendMessagePayload | undefined;
     try {
-      if (loaded.status === 'rejected') throw loaded.reason;
-      started = await this.accepted(viewer, request, slot, loaded.value);
+      if (prepared.status === 'rejected') {
+        this.countRefusal(prepared.reason);
+        throw prepared.reason;
+      }
+      started = await this.begin(viewer, request, slot, prepared.value);
     } finally {
       // Once a generation has started it owns the slot; before that, every exit frees it here.
       if (!(started instanceof Generation)) await slot.release();
     }
     if (!(started instanceof Generation)) return started;
-    if (request.stream && !started.cached) return this.toPayload(started.exchange);
+    if (request.stream && !started.cached) {
+      // The model request goes out before this acknowledgement is written: a reader waits for the
+      // first token, and the answer and the subscription that follows fit in the model's think time.
+      await new Promise((resolve) => setImmediate(resolve));
+      return this.toPayload(started.exchange);
+    }
     return this.answer(await started.done);
   }
 
@@ -121,6 +190,7 @@ export class ChatService {
       if (slot.status === 'rejected') throw slot.reason;
       return slot.value;
     } catch (error: unknown) {
+      if (error instanceof RateLimitedError) this.refusals.note(viewer.id, error.retryAfterSeconds * 1000);
       const replay = error instanceof RateLimitedError ? await this.dedupe(viewer, request) : null;
       if (replay) return replay;
       throw error;
@@ -134,15 +204,26 @@ export class ChatService {
     return { conversation, messages };
   }
 
-  /** Steps 4-6, inside the caller's generation slot; then the generation runs steps 7-10 on its own. */
-  private async accepted(
+  /** Steps 4 and 5, alongside the limits: the cache lookup and the budget hold, and how to undo them. */
+  private async prepare(
     viewer: Viewer,
-    request: SendRequest,
-    slot: GenerationSlot,
     { conversation, messages }: { conversation: ConversationRecord; messages: ChatTurn[] },
-  ): Promise<Generation | SendMessagePayload> {
+    request: SendRequest,
+    admitted: Promise<boolean>,
+  ): Promise<Prepared> {
     const query = this.cacheQuery(viewer, conversation, messages, request);
-    const { hit, similar, hold, ticket, drop } = await this.lookupAndReserve(viewer, conversation, messages, query);
+    const reserved = await this.lookupAndReserve(viewer, conversation, messages, query, admitted);
+    const abandon = async (reported = true) => {
+      await (reported ? reserved.hold.release() : reserved.hold.discard());
+      if (!reserved.hit) await reserved.drop();
+    };
+    return { conversation, messages, query, ...reserved, abandon };
+  }
+
+  /** Step 6, inside the caller's generation slot; then the generation runs steps 7-10 on its own. */
+  private async begin(viewer: Viewer, request: SendRequest, slot: GenerationSlot, prepared: Prepared): Promise<Generation | SendMessagePayload> {
+    const { conversation, messages, query, hit, similar, hold, ticket, abandon } = prepared;
+    this.deps.metrics.budgetReservations.inc({ outcome: 'accepted' });
     let generation: Generation | undefined;
     try {
       const { conversationId, content, clientMessageId } = request;
@@ -154,10 +235,7 @@ export class ChatService {
       if (clientMessageId) this.waiter.track(conversationId, clientMessageId, generation.done.then((result) => result.exchange));
       return generation;
     } finally {
-      if (!generation) {
-        await hold.release();
-        if (!hit) await drop();
-      }
+      if (!generation) await abandon();
     }
   }
 
@@ -199,14 +277,17 @@ export class ChatService {
    * Step 4: the exact level, then the similar level, either awaited (`wait`) or handed to the
    * generation to run alongside the model call (`parallel`), so no reply waits for an embedding.
    */
-  private async lookup(query: CacheQuery | null): Promise<{ hit: CacheHit | null; similar: Promise<CacheHit | null> | null }> {
+  private async lookup(query: CacheQuery | null, admitted: Promise<boolean>): Promise<{ hit: CacheHit | null; similar: Promise<CacheHit | null> | null }> {
     const cache = this.deps.cache;
     if (!query || !cache) return { hit: null, similar: null };
     const exact = await cache.lookupExact(query);
     if (exact.hit || !exact.similarNext) return { hit: exact.hit, similar: null };
     // With the level off the lookup answers at once (and is counted as skipped).
-    if (!cache.similarEnabled || cache.options.similarLookup === 'wait') return { hit: await cache.lookupSimilar(query), similar: null };
-    return { hit: null, similar: cache.lookupSimilar(query) };
+    if (!cache.similarEnabled) return { hit: await cache.lookupSimilar(query), similar: null };
+    // The similar level calls the embeddings model: never for a send the limits refuse.
+    const similar = admitted.then((ok) => (ok ? cache.lookupSimilar(query) : null));
+    if (cache.options.similarLookup === 'wait') return { hit: await similar, similar: null };
+    return { hit: null, similar };
   }
 
   /** Tokens a cache hit is charged: the configured fraction of what it saved (default none). */
@@ -235,15 +316,15 @@ export class ChatService {
    * Steps 4 and 5 together: the cache lookup, and a hold on the worst case (counted prompt + max
    * completion) taken alongside it. A hit keeps that hold and settles it to the hit's charge; a
    * user whose budget cannot cover the worst case may still be answered by a hit, held for its
-   * charge only. A refusal is counted once, when it is final.
+   * charge only. A refusal is thrown uncounted: the caller counts it once it is final.
    */
-  private async lookupAndReserve(viewer: Viewer, conversation: ConversationRecord, messages: ChatTurn[], query: CacheQuery | null) {
+  private async lookupAndReserve(viewer: Viewer, conversation: ConversationRecord, messages: ChatTurn[], query: CacheQuery | null, admitted: Promise<boolean>) {
     const { model } = conversation;
     // The single-flight lock is claimed in the same round trip; every path that calls no model drops it.
     const ticket = query ? this.deps.cache!.startFlight(query) : null;
     const drop = async () => (query && ticket ? this.deps.cache!.dropFlight(query, ticket) : undefined);
     const [looked, worstCase] = await Promise.allSettled([
-      this.lookup(query),
+      this.lookup(query, admitted),
       this.reserve(viewer, model, this.deps.tokens.countChat(model, messages), this.deps.options.maxCompletionTokens),
     ]);
     if (looked.status === 'rejected') {
@@ -258,7 +339,6 @@ export class ChatService {
       if (hit && worstCase.reason instanceof BudgetExceededError) return { hit, similar, hold: await this.reserve(viewer, model, this.hitCharge(hit), 0), ticket, drop };
       throw worstCase.reason;
     } catch (error: unknown) {
-      this.countRefusal(error);
       await drop();
       throw error;
     }
@@ -268,7 +348,7 @@ export class ChatService {
   private async reserve(viewer: Viewer, model: string, promptTokens: number, maxCompletionTokens: number): Promise<BudgetHold> {
     const { metrics } = this.deps;
     const reservation = await this.deps.budget.reserve(viewer, { model, promptTokens, maxCompletionTokens });
-    metrics.budgetReservations.inc({ outcome: 'accepted' });
+    // Counted as accepted once the send goes ahead (begin), not when a refused one took it alongside the limits.
     return new BudgetHold(this.deps.budget, reservation, (kind) => metrics.budgetSettlements.inc({ kind }));
   }
 

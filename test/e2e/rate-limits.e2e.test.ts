@@ -1,6 +1,11 @@
 import type { ExecutionResult } from 'graphql';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../../src/adapters/redis/redis-connection';
 import { startRedisServer } from '../../src/dev/redis-process';
+import { testRedisUrl } from '../setup/test-services';
+import { sample } from '../helpers/prometheus-text';
 import { CREATE, SEND } from '../helpers/operations';
 import { postGraphQL } from '../helpers/raw-graphql';
 import { codes, startTestApp, type TestApp } from '../helpers/test-app';
@@ -156,3 +161,58 @@ describe('Redis down', () => {
     }
   });
 });
+
+describe.each(['parallel', 'wait'])('a send the limits refuse costs nothing (similar lookup %s)', (lookup) => {
+  const prefix = `parley-test:${randomUUID()}:`;
+  let t: TestApp;
+  let redis: Redis;
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: {
+        REDIS_KEY_PREFIX: prefix,
+        TIER_LIMITS: JSON.stringify({ free: { sendPerMinute: 2, maxConcurrentGenerations: 10, tokensPerDay: 1_000_000 }, pro: { sendPerMinute: 10, maxConcurrentGenerations: 10 } }),
+        RESPONSE_CACHE_ENABLED: 'true',
+        RESPONSE_CACHE_SIMILAR_ENABLED: 'true',
+        RESPONSE_CACHE_SIMILAR_LOOKUP: lookup,
+      },
+    });
+    redis = await connectRedis({ url: testRedisUrl(), commandTimeoutMs: 2_000 });
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await t.stop();
+  });
+
+  it('takes no budget, calls neither model nor embeddings, and leaves no single-flight claim', async () => {
+    const token = await t.token('refused-user');
+    const id = await conversationOf(t, token);
+    for (const content of ['what is a prime number', 'name three rivers in Europe']) expect((await sendTo(t, token, id, content)).errors).toBeUndefined();
+    const before = { chat: t.fake.requestCount('/v1/chat/completions'), embeddings: t.fake.requestCount('/v1/embeddings'), remaining: await remainingToday(t, token) };
+    const accepted = sample(await t.metrics(), 'parley_budget_reservations_total', { outcome: 'accepted' });
+
+    // Concurrent refusals run their preparation alongside the limits; the later ones ask the limits
+    // first. Each is a first turn, so the similar level (first turns only) would embed it.
+    const fresh = await Promise.all(Array.from({ length: 9 }, () => conversationOf(t, token)));
+    const refused = await Promise.all(fresh.slice(0, 6).map((conversationId, index) => sendTo(t, token, conversationId, `refused question number ${index} about tides`)));
+    refused.forEach(expectRateLimited);
+    for (const [index, conversationId] of fresh.slice(6).entries()) expectRateLimited(await sendTo(t, token, conversationId, `later refused question ${index}`));
+    await delay(200);
+
+    expect(t.fake.requestCount('/v1/chat/completions')).toBe(before.chat);
+    expect(t.fake.requestCount('/v1/embeddings')).toBe(before.embeddings);
+    expect(await remainingToday(t, token)).toBe(before.remaining);
+    const text = await t.metrics();
+    expect(sample(text, 'parley_budget_reservations_total', { outcome: 'accepted' })).toBe(accepted);
+    expect(sample(text, 'parley_budget_settlements_total', { kind: 'released' })).toBeUndefined();
+    const flights = await redis.keys(`${prefix}*flight:*`);
+    const holders = (await Promise.all(flights.map((key) => redis.get(key)))).filter((value) => value !== null && value !== '!abandoned');
+    expect(holders).toEqual([]);
+    expect(await t.store.listMessages('refused-user', id, { direction: 'asc', limit: 100 })).toHaveLength(4);
+    for (const conversationId of fresh) expect(await t.store.listMessages('refused-user', conversationId, { direction: 'asc', limit: 10 })).toEqual([]);
+  });
+});
+
+async function remainingToday(t: TestApp, token: string): Promise<number | null> {
+  const result = await t.gql<{ usage: { day: { remainingTokens: number | null } } }>(token, 'query { usage { day { remainingTokens } } }');
+  return result.data!.usage.day.remainingTokens;
+}

@@ -23,6 +23,8 @@ import { compareConversations, isAfterKey } from './ordering';
 export class MemoryChatStore implements ChatStore {
   private readonly conversations = new Map<string, ConversationRecord>();
   private readonly messages = new Map<string, MessageRecord[]>();
+  /** Every message by id, so a lookup by id does not scan every conversation. */
+  private readonly byId = new Map<string, MessageRecord>();
   private readonly ledger = new Map<string, UsageLedgerEntry>();
   private closed = false;
 
@@ -103,6 +105,7 @@ export class MemoryChatStore implements ChatStore {
     this.assertOpen();
     if (!this.owned(userId, id)) return false;
     this.conversations.delete(id);
+    for (const message of this.messages.get(id) ?? []) this.byId.delete(message.id);
     this.messages.delete(id);
     return true;
   }
@@ -137,6 +140,7 @@ export class MemoryChatStore implements ChatStore {
       role: 'ASSISTANT', content: '', status: 'PENDING', clientMessageId: null,
     });
     this.messages.get(input.conversationId)?.push(userMessage, assistantMessage);
+    this.byId.set(userMessage.id, userMessage).set(assistantMessage.id, assistantMessage);
     Object.assign(conversation, {
       messageCount: conversation.messageCount + 1,
       lastMessageAt: now,
@@ -204,11 +208,8 @@ export class MemoryChatStore implements ChatStore {
 
   async getMessage(userId: string, messageId: string): Promise<MessageRecord | null> {
     this.assertOpen();
-    for (const list of this.messages.values()) {
-      const found = list.find((item) => item.id === messageId);
-      if (found) return found.userId === userId ? structuredClone(found) : null;
-    }
-    return null;
+    const found = this.byId.get(messageId);
+    return found && found.userId === userId ? structuredClone(found) : null;
   }
 
   async savePartialReply(userId: string, conversationId: string, assistantMessageId: string, content: string): Promise<boolean> {

@@ -96,6 +96,7 @@ export class ContextWindowService {
   }
 
   private async load(viewer: Viewer, conversation: ConversationRecord): Promise<CachedContext> {
+    if (conversation.lastMessageSeq === 0) return this.empty(conversation);
     const cached = await this.deps.cache.get(conversation.id);
     const hit = cached !== null && isCurrent(cached, conversation);
     this.deps.onCache?.('context', hit ? 'hit' : 'miss');
@@ -108,6 +109,17 @@ export class ContextWindowService {
     // A PENDING reply may complete, and find nothing to append to, before this write lands;
     // the cached window would then cover its seq without it and still look current.
     if (history.firstPendingSeq === null) await this.deps.cache.set(conversation.id, context);
+    return context;
+  }
+
+  /**
+   * A conversation without messages has no history to read, so a first turn waits for neither the
+   * cache nor the store. Its empty window is cached behind the reply (commands to one Redis keep
+   * their order), so the first reply's append lands on it and the second turn is a hit.
+   */
+  private empty(conversation: ConversationRecord): CachedContext {
+    const context = toCachedContext({ turns: [], throughSeq: 0, firstPendingSeq: null }, conversation);
+    void this.deps.cache.set(conversation.id, context).catch((error: unknown) => this.deps.log.warn('context not cached', { conversationId: conversation.id, err: error }));
     return context;
   }
 

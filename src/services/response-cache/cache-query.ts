@@ -17,8 +17,8 @@ const KEY_VERSION = 'parley-response-cache-v2';
 export class CacheQuery {
   readonly key: CacheEntryKey;
   readonly policy: CachePolicy;
-  /** The lexical signature a similar entry must share. */
-  readonly signature: string;
+  private readonly message: string;
+  private signatureOnce: string | undefined;
   /** The text embedded for the similar level: the message, whitespace collapsed. */
   readonly embeddingText: string;
   /** Lookups may answer this request. */
@@ -34,7 +34,7 @@ export class CacheQuery {
       canonicalParams(request.params), String(request.systemPromptVersion), request.contextFingerprint]);
     this.key = { scope: scope.slice(0, 32), id: digest([scope, normalizeMessage(request.message)]).slice(0, 16) };
     this.policy = request.policy ?? CachePolicy.Use;
-    this.signature = lexicalSignature(request.message);
+    this.message = request.message;
     this.embeddingText = request.message.replace(/\s+/gu, ' ').trim();
     const temperature = request.params?.temperature ?? options.defaultTemperature;
     const cacheable = temperature <= options.maxTemperature;
@@ -42,6 +42,12 @@ export class CacheQuery {
     this.writable = cacheable && this.policy !== CachePolicy.Bypass;
     this.similarEligible = this.policy !== CachePolicy.ExactOnly &&
       (!options.similarFirstTurnsOnly || request.contextFingerprint === EMPTY_CONTEXT_FINGERPRINT);
+  }
+
+  /** The lexical signature a similar entry must share; computed when first needed, off a miss's critical path. */
+  get signature(): string {
+    this.signatureOnce ??= lexicalSignature(this.message);
+    return this.signatureOnce;
   }
 
   /** The embedding, computing it on the first call only (a failure is kept too). */

@@ -45,6 +45,11 @@ export class GenerationRegistry {
     return generation ? generation.publisher.events.filter((event) => event.seq > afterSeq) : null;
   }
 
+  /** Hands the events of a reply generating here to `listener` as they are numbered; null when it does not run here. */
+  listenLocal(messageId: string, listener: (event: ReplyEvent) => void): (() => void) | null {
+    return this.running.get(messageId)?.publisher.listen(listener) ?? null;
+  }
+
   /** Cancels a reply if it generates here; true when it did. */
   cancel(messageId: string): boolean {
     const generation = this.running.get(messageId);

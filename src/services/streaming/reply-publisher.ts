@@ -4,13 +4,15 @@ import type { ReplyBus, ReplyEvent } from '../../ports/reply-bus';
  * Numbers a reply's events 1, 2, 3 … and appends them to the bus in order, one append at a time:
  * text that arrives while an append is under way is merged into the next event, so a fast model
  * costs fewer bus writes while the first token goes out at once. Events a failing bus did not take
- * are reported and sent again with the next append; all stay here for watchers on this instance.
+ * are reported and sent again with the next append; all stay here for watchers on this instance,
+ * which are also handed each event as it is numbered rather than after its round trip to the bus.
  */
 export class ReplyPublisher {
   readonly events: ReplyEvent[] = [];
   private buffer = '';
   private unsent: ReplyEvent[] = [];
   private inFlight: Promise<void> | null = null;
+  private readonly listeners = new Set<(event: ReplyEvent) => void>();
 
   constructor(
     private readonly bus: ReplyBus,
@@ -20,6 +22,12 @@ export class ReplyPublisher {
 
   get lastSeq(): number {
     return this.events.length;
+  }
+
+  /** Hands every event numbered from now on to `listener` at once; returns how to stop. */
+  listen(listener: (event: ReplyEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   push(delta: string): void {
@@ -43,6 +51,7 @@ export class ReplyPublisher {
 
   private emit(event: ReplyEvent): void {
     this.events.push(event);
+    for (const listener of this.listeners) listener(event);
     // Events a failed append did not deliver go again with this one (a seq already kept is skipped).
     const batch = [...this.unsent, event];
     this.unsent = [];

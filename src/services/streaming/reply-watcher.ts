@@ -32,10 +32,14 @@ export class ReplyWatcher {
     const queue: ReplyEvent[] = [];
     let wake: (() => void) | null = null;
     signal?.addEventListener('abort', () => wake?.(), { once: true });
-    const stop = await this.deps.bus.listen(message.id, (event) => {
+    const onEvent = (event: ReplyEvent) => {
       queue.push(event);
       wake?.();
-    });
+    };
+    const stop = await this.deps.bus.listen(message.id, onEvent);
+    // On the instance that generates the reply, events also come straight from its publisher (the
+    // bus's copy of each follows and is skipped by its seq).
+    const stopLocal = this.deps.registry.listenLocal(message.id, onEvent);
     try {
       let last = afterSeq;
       let pending = await this.replay(message.id, last);
@@ -93,6 +97,7 @@ export class ReplyWatcher {
         }
       }
     } finally {
+      stopLocal?.();
       await stop().catch((error: unknown) => this.deps.onError('unlisten', error));
     }
   }

@@ -75,7 +75,7 @@ function createEmbedder(config: Config): OpenAiEmbedder | null {
     dimensions: embeddings.dimensions ?? undefined,
     encoding: embeddings.encoding,
     timeoutMs: embeddings.timeoutMs,
-    fetch: modelTransport(config)?.fetch,
+    fetch: modelTransport(config),
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import { OpenAiLlmClient } from '../adapters/openai/openai-llm-client';
-import { HttpTransport } from '../adapters/openai/http-fetch';
+import { createHttpFetch } from '../adapters/openai/http-fetch';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { ResilientLlmClient, type ResilienceEvents } from '../services/model-router';
@@ -23,7 +23,7 @@ export function createLlm(config: Config, log: Logger, metrics: Metrics): Resili
   }));
   return new ResilientLlmClient({
     targets: [primary, ...fallbacks],
-    createClient: (settings) => new OpenAiLlmClient({ ...settings, maxRetries: openai.maxRetries, transport }),
+    createClient: (settings) => new OpenAiLlmClient({ ...settings, maxRetries: openai.maxRetries, fetch: transport }),
     breaker: resilience.breaker,
     retry: resilience.retry,
     keyCooldownMs: resilience.keyCooldownMs,
@@ -35,10 +35,10 @@ export function createLlm(config: Config, log: Logger, metrics: Metrics): Resili
 }
 
 /** One keep-alive transport for every model and embeddings client of the process (OPENAI_TRANSPORT). */
-let shared: HttpTransport | undefined;
-export function modelTransport(config: Config): HttpTransport | undefined {
+let shared: typeof fetch | undefined;
+export function modelTransport(config: Config): typeof fetch | undefined {
   if (config.openai.transport === 'fetch') return undefined;
-  shared ??= new HttpTransport();
+  shared ??= createHttpFetch();
   return shared;
 }
 

@@ -1,4 +1,4 @@
-import { HttpTransport } from '../../src/adapters/openai/http-fetch';
+import { createHttpFetch } from '../../src/adapters/openai/http-fetch';
 import { OpenAiLlmClient, type OpenAiClientOptions } from '../../src/adapters/openai/openai-llm-client';
 import { FakeOpenAiServer, type FakeFault } from '../../src/dev/fake-openai-server';
 import { estimateTokens, promptTokens } from '../../src/dev/fake-openai-replies';
@@ -7,11 +7,11 @@ import type { ChatTurn, CompletionChunk, CompletionRequest } from '../../src/por
 
 const fake = new FakeOpenAiServer();
 
-/** The transport under test: Parley's node:http keep-alive connections (the default), or the global fetch. */
-let transport: HttpTransport | undefined;
+/** The transport under test: Parley's node:http keep-alive fetch (the default), or the global fetch. */
+let transport: typeof fetch | undefined;
 
 function clientWith(options: Partial<OpenAiClientOptions> = {}, server = fake): OpenAiLlmClient {
-  return new OpenAiLlmClient({ apiKey: 'sk-test', baseUrl: server.url, timeoutMs: 5000, maxRetries: 0, transport, ...options });
+  return new OpenAiLlmClient({ apiKey: 'sk-test', baseUrl: server.url, timeoutMs: 5000, maxRetries: 0, fetch: transport, ...options });
 }
 
 const conversation: ChatTurn[] = [
@@ -60,8 +60,8 @@ afterAll(async () => {
 beforeEach(() => fake.reset());
 
 describe.each([
-  { name: 'node:http keep-alive, streams read directly (OPENAI_TRANSPORT=node)', chosen: new HttpTransport() },
-  { name: 'global fetch, all through the SDK (OPENAI_TRANSPORT=fetch)', chosen: undefined as HttpTransport | undefined },
+  { name: 'node:http keep-alive (OPENAI_TRANSPORT=node)', chosen: createHttpFetch() },
+  { name: 'global fetch (OPENAI_TRANSPORT=fetch)', chosen: undefined },
 ])('over $name', ({ chosen }) => {
   beforeAll(() => {
     transport = chosen;

@@ -15,35 +15,11 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
  * OpenAI-compatible API does not redirect a POST); a 3xx reaches the SDK as an error status.
  */
 export function createHttpFetch(options: { maxSockets?: number } = {}): typeof fetch {
-  return new HttpTransport(options).fetch;
-}
-
-/** Keep-alive connections to model providers, shared by the SDK's fetch and the direct chat stream. */
-export class HttpTransport {
-  private readonly agents: Record<'http:' | 'https:', HttpAgent>;
-
-  constructor(options: { maxSockets?: number } = {}) {
-    this.agents = {
-      'http:': new HttpAgent({ keepAlive: true, scheduling: 'lifo', maxSockets: options.maxSockets ?? Infinity }),
-      'https:': new HttpsAgent({ keepAlive: true, scheduling: 'lifo', maxSockets: options.maxSockets ?? Infinity }),
-    };
-  }
-
-  /** Sends one request and resolves with the answer's head; its body is still to be read. */
-  async request(url: URL, init: { method: string; headers: Record<string, string>; body: Buffer | null; signal?: AbortSignal }): Promise<IncomingMessage> {
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`unsupported protocol ${url.protocol}`);
-    const send: Outgoing = { url, ...init, signal: init.signal, agent: this.agents[url.protocol] };
-    try {
-      return await dispatch(send);
-    } catch (error: unknown) {
-      // A keep-alive socket the server closed meanwhile: the request never reached it, so sending
-      // it once more on a new socket is safe (the pattern Node's http documentation recommends).
-      if (error instanceof StaleSocketError) return dispatch(send);
-      throw error;
-    }
-  }
-
-  readonly fetch = (async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+  const agents = {
+    'http:': new HttpAgent({ keepAlive: true, scheduling: 'lifo', maxSockets: options.maxSockets ?? Infinity }),
+    'https:': new HttpsAgent({ keepAlive: true, scheduling: 'lifo', maxSockets: options.maxSockets ?? Infinity }),
+  };
+  return (async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const body = init?.body;
     const bytes = typeof body === 'string' ? Buffer.from(body) : body instanceof Uint8Array ? Buffer.from(body) : body instanceof ArrayBuffer ? Buffer.from(body) : body == null ? null : undefined;
     if (input instanceof Request || bytes === undefined) return fetch(input, init);
@@ -55,9 +31,15 @@ export class HttpTransport {
     });
     headers['accept-encoding'] ??= 'gzip, deflate, br';
     if (bytes) headers['content-length'] = String(bytes.length);
-    const signal = init?.signal ?? undefined;
-    const res = await this.request(url, { method: init?.method ?? 'GET', headers, body: bytes, signal });
-    return toResponse(res, signal);
+    const send = { url, method: init?.method ?? 'GET', headers, body: bytes, signal: init?.signal ?? undefined, agent: agents[url.protocol] };
+    try {
+      return await dispatch(send);
+    } catch (error: unknown) {
+      // A keep-alive socket the server closed meanwhile: the request never reached it, so sending
+      // it once more on a new socket is safe (the pattern Node's http documentation recommends).
+      if (error instanceof StaleSocketError) return dispatch(send);
+      throw error;
+    }
   }) as typeof fetch;
 }
 
@@ -72,10 +54,10 @@ interface Outgoing {
 
 class StaleSocketError extends Error {}
 
-function dispatch(send: Outgoing): Promise<IncomingMessage> {
+function dispatch(send: Outgoing): Promise<Response> {
   const { signal } = send;
   if (signal?.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<IncomingMessage>((resolve, reject) => {
+  return new Promise<Response>((resolve, reject) => {
     const requester = send.url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req: ClientRequest = requester(send.url, { method: send.method, headers: send.headers, agent: send.agent });
     let settled = false;
@@ -92,7 +74,7 @@ function dispatch(send: Outgoing): Promise<IncomingMessage> {
     req.once('response', (res: IncomingMessage) => {
       settled = true;
       res.once('close', cleanUp);
-      resolve(res);
+      resolve(toResponse(res, signal));
     });
     req.end(send.body ?? undefined);
   });
@@ -100,39 +82,25 @@ function dispatch(send: Outgoing): Promise<IncomingMessage> {
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
-/** The answer's headers as a fetch Headers. */
-export function headersOf(res: IncomingMessage): Headers {
+function toResponse(res: IncomingMessage, signal: AbortSignal | undefined): Response {
   const headers = new Headers();
   for (const [name, value] of Object.entries(res.headers)) {
     if (value === undefined) continue;
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
   }
-  return headers;
-}
-
-function toResponse(res: IncomingMessage, signal: AbortSignal | undefined): Response {
-  const headers = headersOf(res);
   const status = res.statusCode ?? 502;
   if (NULL_BODY_STATUSES.has(status)) {
     res.resume();
     return new Response(null, { status, statusText: res.statusMessage, headers });
   }
-  const decoded = bodyOf(res, headers, signal);
-  return new Response(Readable.toWeb(decoded) as ReadableStream<Uint8Array>, { status, statusText: res.statusMessage, headers });
-}
-
-/**
- * The answer's body, decompressed (the encoding headers are then dropped from `headers`); an abort
- * while it streams ends it with the abort reason and closes the connection, as fetch does.
- */
-export function bodyOf(res: IncomingMessage, headers: Headers, signal: AbortSignal | undefined): Readable {
   const decoded = decode(res, headers);
+  // An abort while the body streams ends the body with the abort reason, as fetch does.
   if (signal) {
     const onAbort = () => decoded.destroy(abortReason(signal));
     signal.addEventListener('abort', onAbort, { once: true });
     decoded.once('close', () => signal.removeEventListener('abort', onAbort));
   }
-  return decoded;
+  return new Response(Readable.toWeb(decoded) as ReadableStream<Uint8Array>, { status, statusText: res.statusMessage, headers });
 }
 
 function decode(res: IncomingMessage, headers: Headers): Readable {

@@ -4,8 +4,6 @@ import type { Completion, CompletionChunk, CompletionRequest, LlmClient } from '
 import type { TokenUsage } from '../../ports/chat-store';
 import { LlmError } from '../../errors/llm-error';
 import { toLlmError } from './openai-errors';
-import { streamChatDirect, type DirectStreamOptions } from './direct-chat-stream';
-import type { HttpTransport } from './http-fetch';
 
 export interface OpenAiClientOptions {
   apiKey: string;
@@ -13,11 +11,8 @@ export interface OpenAiClientOptions {
   /** Per request, including the SDK's own retries. Never the SDK's 10-minute default. */
   timeoutMs: number;
   maxRetries: number;
-  /**
-   * Keep-alive connections for the SDK's requests, and for streamed replies read directly (when
-   * maxRetries is 0); unset: the SDK over the global fetch for everything.
-   */
-  transport?: HttpTransport;
+  /** The SDK's transport; the global fetch when unset. */
+  fetch?: typeof fetch;
 }
 
 type UsageLike = { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null | undefined;
@@ -31,7 +26,6 @@ const toUsage = (usage: UsageLike): TokenUsage => ({
 /** LlmClient over any OpenAI-compatible chat completions endpoint, via the official SDK. */
 export class OpenAiLlmClient implements LlmClient {
   private readonly client: OpenAI;
-  private readonly direct: DirectStreamOptions | null;
 
   constructor(options: OpenAiClientOptions) {
     this.client = new OpenAI({
@@ -39,9 +33,8 @@ export class OpenAiLlmClient implements LlmClient {
       baseURL: options.baseUrl,
       timeout: options.timeoutMs,
       maxRetries: options.maxRetries,
-      ...(options.transport ? { fetch: options.transport.fetch } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
     });
-    this.direct = options.transport && options.maxRetries === 0 ? { transport: options.transport, apiKey: options.apiKey, baseUrl: options.baseUrl, timeoutMs: options.timeoutMs } : null;
   }
 
   async complete(request: CompletionRequest): Promise<Completion> {
@@ -69,8 +62,10 @@ export class OpenAiLlmClient implements LlmClient {
     let usage: TokenUsage = toUsage(undefined);
     let model = request.model;
     try {
-      const params = { ...this.params(request), stream: true as const, stream_options: { include_usage: true } };
-      const chunks = this.direct ? streamChatDirect(this.direct, params, request.signal) : await this.client.chat.completions.create(params, { signal: request.signal });
+      const chunks = await this.client.chat.completions.create(
+        { ...this.params(request), stream: true, stream_options: { include_usage: true } },
+        { signal: request.signal },
+      );
       for await (const chunk of chunks) {
         model = chunk.model || model;
         if (chunk.usage) usage = toUsage(chunk.usage);

@@ -21,6 +21,8 @@ export interface BenchOptions {
   modelLatencyMs: number;
   /** Concurrency-1 samples per configuration for the time-to-first-token table; 0 skips it. @defaultValue 100 */
   ttftSamples: number;
+  /** Which time-to-first-token configurations to run (off, parallel, wait). @defaultValue all three */
+  ttftConfigs: TtftConfigName[];
   /** Always run in SCENARIO_NAMES order, whatever order BENCH_SCENARIOS lists them in. */
   scenarios: ScenarioName[];
   /** An existing Redis to use instead of starting redis-server. */
@@ -56,6 +58,18 @@ function connectionList(env: Env, problems: string[]): number[] {
   return [...new Set(values)].sort((a, b) => a - b);
 }
 
+export const TTFT_CONFIG_NAMES = ['off', 'parallel', 'wait'] as const;
+export type TtftConfigName = (typeof TTFT_CONFIG_NAMES)[number];
+
+function ttftConfigList(env: Env, problems: string[]): TtftConfigName[] {
+  const raw = env.BENCH_TTFT_CONFIGS;
+  if (blank(raw)) return [...TTFT_CONFIG_NAMES];
+  const names = (raw ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !TTFT_CONFIG_NAMES.includes(name as TtftConfigName));
+  if (unknown.length > 0) problems.push(`BENCH_TTFT_CONFIGS: unknown ${unknown.join(', ')} (known: ${TTFT_CONFIG_NAMES.join(', ')})`);
+  return TTFT_CONFIG_NAMES.filter((name) => names.includes(name));
+}
+
 function scenarioList(env: Env, problems: string[]): ScenarioName[] {
   const raw = env.BENCH_SCENARIOS;
   if (blank(raw)) return [...SCENARIO_NAMES];
@@ -74,6 +88,7 @@ export function readOptions(env: Env): BenchOptions {
     connections: connectionList(env, problems),
     modelLatencyMs: number(env, 'BENCH_MODEL_LATENCY_MS', 50, 0, 60_000, problems),
     ttftSamples: number(env, 'BENCH_TTFT_SAMPLES', 100, 0, 10_000, problems),
+    ttftConfigs: ttftConfigList(env, problems),
     scenarios: scenarioList(env, problems),
     redisUrl: blank(env.REDIS_URL) ? undefined : env.REDIS_URL,
     mongoUri: blank(env.MONGODB_URI) ? undefined : env.MONGODB_URI,

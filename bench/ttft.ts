@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { createClient, type Client } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import { BenchClient } from './graphql-client';
-import type { BenchOptions } from './options';
+import type { BenchOptions, TtftConfigName } from './options';
 import { startStack, type Stack } from './stack';
 
 export interface TtftRow {
@@ -29,10 +29,10 @@ interface Percentiles {
   p95: number;
 }
 
-const CONFIGS: Array<{ name: string; env: Record<string, string> }> = [
-  { name: 'similar level off (default)', env: {} },
-  { name: 'similar on, lookup alongside the model (parallel)', env: { RESPONSE_CACHE_SIMILAR_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_LOOKUP: 'parallel' } },
-  { name: 'similar on, lookup before the model (wait)', env: { RESPONSE_CACHE_SIMILAR_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_LOOKUP: 'wait' } },
+const CONFIGS: Array<{ key: TtftConfigName; name: string; env: Record<string, string> }> = [
+  { key: 'off', name: 'similar level off (default)', env: {} },
+  { key: 'parallel', name: 'similar on, lookup alongside the model (parallel)', env: { RESPONSE_CACHE_SIMILAR_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_LOOKUP: 'parallel' } },
+  { key: 'wait', name: 'similar on, lookup before the model (wait)', env: { RESPONSE_CACHE_SIMILAR_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_LOOKUP: 'wait' } },
 ];
 
 const STREAM_SEND = `mutation Send($input: SendMessageInput!) { sendMessage(input: $input) { assistantMessage { id status cache { hit } } } }`;
@@ -41,7 +41,7 @@ const CREATE = `mutation { createConversation(input: {}) { id } }`;
 
 export async function runTtft(options: BenchOptions, samples: number, log: (line: string) => void): Promise<TtftRow[]> {
   const rows: TtftRow[] = [];
-  for (const config of CONFIGS) {
+  for (const config of CONFIGS.filter((candidate) => options.ttftConfigs.includes(candidate.key))) {
     const stack = await startStack(options, config.env);
     try {
       log(`ttft: ${config.name}, ${samples} samples`);

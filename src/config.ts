@@ -88,7 +88,6 @@ const envSchema = z.object({
   OPENAI_API_KEYS: list(''),
   OPENAI_TIMEOUT_MS: int(30_000, 100),
   OPENAI_MAX_RETRIES: int(0),
-  OPENAI_TRANSPORT: z.enum(['node', 'fetch']).default('node'),
   OPENAI_MAX_COMPLETION_TOKENS: int(1024, 1),
   JWT_SECRET: optionalString,
   JWT_JWKS_URL: optionalString.pipe(z.url().optional()),
@@ -178,8 +177,6 @@ export interface Config {
     models: string[];
     timeoutMs: number;
     maxRetries: number;
-    /** How model and embeddings requests are sent: node:http keep-alive agents, or the global fetch. */
-    transport: 'node' | 'fetch';
     maxCompletionTokens: number;
     fallbacks: FallbackTarget[];
   };
@@ -348,7 +345,6 @@ function toConfig(env: Env): Config {
       models: [...new Set([env.OPENAI_MODEL, ...models])],
       timeoutMs: env.OPENAI_TIMEOUT_MS,
       maxRetries: env.OPENAI_MAX_RETRIES,
-      transport: env.OPENAI_TRANSPORT,
       maxCompletionTokens: env.OPENAI_MAX_COMPLETION_TOKENS,
       fallbacks: env.LLM_FALLBACKS,
     },

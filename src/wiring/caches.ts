@@ -8,7 +8,6 @@ import type { ContextCache } from '../ports/context-cache';
 import type { Embedder } from '../ports/embedder';
 import { MemoryResponseCache } from '../adapters/memory/memory-response-cache';
 import { OpenAiEmbedder } from '../adapters/openai/openai-embedder';
-import { modelTransport } from './model';
 import { RedisResponseCache } from '../adapters/redis/redis-response-cache';
 import type { ReadinessCheck } from '../graphql/readiness';
 import { ResponseCacheService } from '../services/response-cache';
@@ -75,7 +74,6 @@ function createEmbedder(config: Config): OpenAiEmbedder | null {
     dimensions: embeddings.dimensions ?? undefined,
     encoding: embeddings.encoding,
     timeoutMs: embeddings.timeoutMs,
-    fetch: modelTransport(config),
   });
 }
 

@@ -1,6 +1,5 @@
 import type { Config } from '../config';
 import { OpenAiLlmClient } from '../adapters/openai/openai-llm-client';
-import { createHttpFetch } from '../adapters/openai/http-fetch';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { ResilientLlmClient, type ResilienceEvents } from '../services/model-router';
@@ -13,7 +12,6 @@ export function createLlm(config: Config, log: Logger, metrics: Metrics): Resili
   if (openai.apiKeys.length === 0) {
     throw new Error('OPENAI_API_KEY is not set (npm run dev starts a local fake model when it is unset)');
   }
-  const transport = modelTransport(config);
   const primary = { provider: 'openai', baseUrl: openai.baseUrl, model: openai.defaultModel, apiKeys: openai.apiKeys };
   const fallbacks = openai.fallbacks.map((target) => ({
     provider: target.provider ?? (target.baseUrl ? new URL(target.baseUrl).host : 'openai'),
@@ -23,7 +21,7 @@ export function createLlm(config: Config, log: Logger, metrics: Metrics): Resili
   }));
   return new ResilientLlmClient({
     targets: [primary, ...fallbacks],
-    createClient: (settings) => new OpenAiLlmClient({ ...settings, maxRetries: openai.maxRetries, fetch: transport }),
+    createClient: (settings) => new OpenAiLlmClient({ ...settings, maxRetries: openai.maxRetries }),
     breaker: resilience.breaker,
     retry: resilience.retry,
     keyCooldownMs: resilience.keyCooldownMs,
@@ -32,14 +30,6 @@ export function createLlm(config: Config, log: Logger, metrics: Metrics): Resili
     queueTimeoutMs: resilience.queueTimeoutMs,
     events: resilienceEvents(log, metrics),
   });
-}
-
-/** One keep-alive transport for every model and embeddings client of the process (OPENAI_TRANSPORT). */
-let shared: typeof fetch | undefined;
-export function modelTransport(config: Config): typeof fetch | undefined {
-  if (config.openai.transport === 'fetch') return undefined;
-  shared ??= createHttpFetch();
-  return shared;
 }
 
 function resilienceEvents(log: Logger, metrics: Metrics): ResilienceEvents {

@@ -173,11 +173,3 @@ describe('similar-query level settings', () => {
     expect(named(error).sort()).toEqual(['EMBEDDINGS_BASE_URL', 'EMBEDDINGS_DIMENSIONS', 'EMBEDDINGS_ENCODING', 'RESPONSE_CACHE_SIMILAR_ENABLED']);
   });
 });
-
-describe('model transport', () => {
-  it('sends model and embeddings requests over node:http keep-alive by default, the global fetch on request', () => {
-    expect(loadConfig({}).openai.transport).toBe('node');
-    expect(loadConfig({ OPENAI_TRANSPORT: 'fetch' }).openai.transport).toBe('fetch');
-    expect(named(configError({ OPENAI_TRANSPORT: 'undici' }))).toEqual(['OPENAI_TRANSPORT']);
-  });
-});

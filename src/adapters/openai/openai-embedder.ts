@@ -7,8 +7,6 @@ export type EmbeddingEncoding = 'float' | 'base64';
 
 export interface OpenAiEmbedderOptions {
   apiKey: string;
-  /** The SDK's transport; the global fetch when unset. */
-  fetch?: typeof fetch;
   /** Any OpenAI-compatible endpoint. @defaultValue the SDK's (api.openai.com) */
   baseUrl?: string;
   /** @defaultValue 'text-embedding-3-small' */
@@ -56,7 +54,6 @@ export class OpenAiEmbedder implements Embedder {
       baseURL: options.baseUrl,
       timeout: options.timeoutMs,
       maxRetries: options.maxRetries ?? 0,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   }
 

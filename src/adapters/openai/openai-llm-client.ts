@@ -11,8 +11,6 @@ export interface OpenAiClientOptions {
   /** Per request, including the SDK's own retries. Never the SDK's 10-minute default. */
   timeoutMs: number;
   maxRetries: number;
-  /** The SDK's transport; the global fetch when unset. */
-  fetch?: typeof fetch;
 }
 
 type UsageLike = { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null | undefined;
@@ -33,7 +31,6 @@ export class OpenAiLlmClient implements LlmClient {
       baseURL: options.baseUrl,
       timeout: options.timeoutMs,
       maxRetries: options.maxRetries,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   }
 

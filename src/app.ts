@@ -33,7 +33,9 @@ import { createLlm } from './wiring/model';
 import { createStreaming } from './wiring/streaming';
 import { createSseRoute } from './graphql/sse-handler';
 import { startWebSocketServer } from './graphql/websocket-server';
-import { validationRules } from './graphql/validation-rules';
+import { validationRules, type ValidationOptions } from './graphql/validation-rules';
+import { queryLimitsPlugin } from './graphql/query-limits.plugin';
+import type { RateLimitService } from './services/rate-limit.service';
 import { ReplyService } from './services/reply.service';
 import type { GenerationRegistry } from './services/streaming/generation-registry';
 import type { GraphQLSchema } from 'graphql';
@@ -104,13 +106,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const httpServer = createServer();
   const schema = makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers });
   const contextDeps = { tokens, limits, conversations, chat, replies, budget, log };
-  const validation = { introspection: !config.isProduction };
+  const validation = { introspection: config.graphql.introspection, limits: { ...config.graphql, pageSizeDefault: config.chat.pageSizeDefault, pageSizeMax: config.chat.pageSizeMax } };
   const sse = createSseRoute({ schema, context: contextDeps, log, ...validation });
   const websocket = startWebSocketServer({
     httpServer, schema, context: contextDeps, log, trustProxy: config.limits.trustProxy,
     connectionInitTimeoutMs: config.streaming.connectionInitTimeoutMs, ...validation,
   });
-  const apollo = createApollo(config, schema, log, metrics, httpServer, overrides.sandboxHeaders, async () => {
+  const apollo = createApollo(config, schema, validation, limits, log, metrics, httpServer, overrides.sandboxHeaders, async () => {
     sse.close();
     await websocket.dispose();
   });
@@ -144,6 +146,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 function createApollo(
   config: Config,
   schema: GraphQLSchema,
+  validation: ValidationOptions,
+  limits: RateLimitService,
   log: Logger,
   metrics: Metrics,
   httpServer: Server,
@@ -155,8 +159,10 @@ function createApollo(
     : ApolloServerPluginLandingPageLocalDefault({ embed: true, headers: sandboxHeaders });
   return new ApolloServer<GraphQLContext>({
     schema,
-    introspection: !config.isProduction,
-    validationRules: validationRules({ introspection: !config.isProduction }),
+    introspection: validation.introspection,
+    hideSchemaDetailsFromClientErrors: !validation.introspection,
+    validationRules: validationRules(validation),
+    parseOptions: { maxTokens: validation.limits.maxTokens },
     includeStacktraceInErrorResponses: false,
     // main.ts owns signals: it drains, then closes the store and Redis before exiting.
     stopOnTerminationSignals: false,
@@ -165,6 +171,7 @@ function createApollo(
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.http.shutdownGraceMs }),
       landing,
       operationsPlugin(log, metrics),
+      queryLimitsPlugin(schema, validation.limits, limits),
       // Open sockets and event streams end at the start of shutdown; clients resume elsewhere with afterSeq.
       { serverWillStart: async () => ({ drainServer: closeStreams }) },
     ],

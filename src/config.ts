@@ -136,6 +136,14 @@ const envSchema = z.object({
   TRUST_PROXY: int(0),
   TIER_LIMITS: json(z.record(z.string(), tierLimitsSchema.partial()), {}),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: int(60, 1),
+  RATE_LIMIT_READ_COST_PER_MINUTE: int(30_000, 1),
+  RATE_LIMIT_WRITES_PER_MINUTE: int(60, 1),
+  GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
+  GRAPHQL_MAX_DEPTH: int(10, 1),
+  GRAPHQL_MAX_ALIASES: int(15, 0),
+  GRAPHQL_MAX_DIRECTIVES: int(20, 0),
+  GRAPHQL_MAX_TOKENS: int(2_000, 100),
+  GRAPHQL_MAX_COST: int(5_000, 1),
   RATE_LIMIT_STREAM_OPS_PER_MINUTE: int(120, 1),
   RATE_LIMIT_AUTH_FAILURES: int(10, 1),
   RATE_LIMIT_AUTH_WINDOW_SECONDS: int(900, 1),
@@ -190,11 +198,26 @@ export interface Config {
     degradedMode: 'reply' | 'error';
     degradedReply: string;
   };
+  graphql: {
+    /** Introspection and schema hints in error messages ("Did you mean …"). */
+    introspection: boolean;
+    maxDepth: number;
+    maxAliases: number;
+    maxDirectives: number;
+    /** Lexical tokens of one document; a longer one is refused while it is parsed. */
+    maxTokens: number;
+    /** Each field costs 1 plus its children; a connection costs its page size times its children. */
+    maxCost: number;
+  };
   limits: {
     tiers: Record<string, TierLimits>;
     anonymousPerMinute: number;
     /** replyStream subscriptions started and cancelReply calls, per user. */
     streamOpsPerMinute: number;
+    /** Query cost (see graphql.maxCost) a user may spend per minute. */
+    readCostPerMinute: number;
+    /** Conversation writes (create, rename, prompt, delete) per user per minute. */
+    writesPerMinute: number;
     authFailures: { points: number; durationSeconds: number; blockSeconds: number };
     trustProxy: number;
   };
@@ -297,6 +320,9 @@ function crossFieldProblems(env: Env): string[] {
   if (production && !env.MONGODB_URI) problems.push('MONGODB_URI: required in production');
   if (production && !env.REDIS_URL) problems.push('REDIS_URL: required in production');
   if (production && !env.OPENAI_API_KEY) problems.push('OPENAI_API_KEY: required in production');
+  if (env.RATE_LIMIT_READ_COST_PER_MINUTE < env.GRAPHQL_MAX_COST) {
+    problems.push('RATE_LIMIT_READ_COST_PER_MINUTE: must be at least GRAPHQL_MAX_COST, or the costliest allowed query could never run');
+  }
   if (env.PAGE_SIZE_DEFAULT > env.PAGE_SIZE_MAX) {
     problems.push('PAGE_SIZE_DEFAULT: must not exceed PAGE_SIZE_MAX');
   }
@@ -364,12 +390,22 @@ function toConfig(env: Env): Config {
       degradedMode: env.DEGRADED_MODE,
       degradedReply: env.DEGRADED_REPLY_TEXT,
     },
+    graphql: {
+      introspection: env.GRAPHQL_INTROSPECTION === undefined ? env.NODE_ENV !== 'production' : env.GRAPHQL_INTROSPECTION === 'true',
+      maxDepth: env.GRAPHQL_MAX_DEPTH,
+      maxAliases: env.GRAPHQL_MAX_ALIASES,
+      maxDirectives: env.GRAPHQL_MAX_DIRECTIVES,
+      maxTokens: env.GRAPHQL_MAX_TOKENS,
+      maxCost: env.GRAPHQL_MAX_COST,
+    },
     limits: {
       tiers: Object.fromEntries(
         env.TIERS.map((tier) => [tier, tierLimitsSchema.parse({ ...DEFAULT_TIER_LIMITS[tier], ...env.TIER_LIMITS[tier] })]),
       ),
       anonymousPerMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
       streamOpsPerMinute: env.RATE_LIMIT_STREAM_OPS_PER_MINUTE,
+      readCostPerMinute: env.RATE_LIMIT_READ_COST_PER_MINUTE,
+      writesPerMinute: env.RATE_LIMIT_WRITES_PER_MINUTE,
       authFailures: {
         points: env.RATE_LIMIT_AUTH_FAILURES,
         durationSeconds: env.RATE_LIMIT_AUTH_WINDOW_SECONDS,

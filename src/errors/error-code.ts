@@ -4,6 +4,8 @@ export enum ErrorCode {
   Forbidden = 'FORBIDDEN',
   NotFound = 'NOT_FOUND',
   BadUserInput = 'BAD_USER_INPUT',
+  /** The operation is deeper, wider or costlier than the query limits allow. */
+  QueryTooComplex = 'QUERY_TOO_COMPLEX',
   RateLimited = 'RATE_LIMITED',
   BudgetExceeded = 'BUDGET_EXCEEDED',
   UpstreamUnavailable = 'UPSTREAM_UNAVAILABLE',

@@ -24,6 +24,22 @@ export function isExpectedError(error: unknown): boolean {
 }
 
 /**
+ * The code a client sees for an error: an AppError's own; a request error's own code, or
+ * BAD_REQUEST for one raised about the request itself with none (e.g. a persisted-query hash that
+ * does not match its query, an unsupported persisted-query version), which Apollo would otherwise
+ * label INTERNAL_SERVER_ERROR; INTERNAL_SERVER_ERROR for everything else (real server faults).
+ */
+export function clientCode(error: unknown): string {
+  const original = unwrapResolverError(error);
+  if (original instanceof AppError) return original.code;
+  if (!isGraphQLRequestError(original)) return ErrorCode.InternalServerError;
+  const own = original instanceof GraphQLError ? original.extensions.code : undefined;
+  if (typeof own === 'string') return own;
+  const path = original instanceof GraphQLError ? original.path : undefined;
+  return path === undefined ? 'BAD_REQUEST' : ErrorCode.InternalServerError;
+}
+
+/**
  * The one place errors become client-visible. AppErrors carry their code and details;
  * graphql's own validation and parse errors pass as they are; everything else is masked.
  * (The request-log plugin logs the unmasked error.)
@@ -35,7 +51,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   if (isGraphQLRequestError(original)) {
     const { stacktrace: _omit, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
+    const code = formatted.extensions?.code === ErrorCode.InternalServerError ? clientCode(error) : formatted.extensions?.code;
+    return { ...formatted, extensions: { ...extensions, ...(code === undefined ? {} : { code }) } };
   }
   return { message: MASKED_MESSAGE, locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.InternalServerError } };
 }

@@ -1,11 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
-import { AppError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { GraphQLContext } from './context';
-import { isExpectedError } from './format-error';
+import { clientCode, isExpectedError } from './format-error';
 
 /** The first root field: a label bounded by the schema, unlike client-chosen operation names. */
 function rootField(operation: OperationDefinitionNode | undefined): string {
@@ -13,11 +12,11 @@ function rootField(operation: OperationDefinitionNode | undefined): string {
   return field?.kind === Kind.FIELD ? field.name.value : 'unknown';
 }
 
+/** The code the client saw: Apollo's own for request errors (GRAPHQL_PARSE_FAILED, …), else as formatError decides. */
 function errorCode(error: unknown): string {
-  const original = unwrapResolverError(error);
-  if (original instanceof AppError) return original.code;
-  const code = error instanceof GraphQLError ? error.extensions.code : undefined;
-  return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
+  const given = error instanceof GraphQLError ? error.extensions.code : undefined;
+  if (typeof given === 'string' && given !== 'INTERNAL_SERVER_ERROR') return given;
+  return clientCode(error);
 }
 
 /**

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { GraphQLError, parse, subscribe, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { GraphQLError, subscribe, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { createHandler } from 'graphql-sse/lib/use/express';
 import type { Logger } from '../observability/logger';
 import type { Viewer } from '../services/viewer';
 import { buildContext, resolveViewer, type ContextDeps, type GraphQLContext } from './context';
 import { formatError } from './format-error';
-import { allValidationRules, subscriptionsOnly, type ValidationOptions } from './validation-rules';
+import { allValidationRules, streamExecutionArgs, type ValidationOptions } from './validation-rules';
 
 export interface SseOptions extends ValidationOptions {
   schema: GraphQLSchema;
@@ -40,18 +40,14 @@ export function createSseRoute(options: SseOptions): SseRoute {
     schema: options.schema,
     authenticate: () => null,
     validate: (schema, document) => validate(schema, document, rules),
-    onSubscribe: (_req, params) => {
-      let document;
-      try {
-        document = parse(params.query);
-      } catch {
-        // graphql-sse parses it again and answers the syntax error with a 400.
-        return undefined;
-      }
-      const notSubscription = subscriptionsOnly(document, params.operationName);
-      return notSubscription ? { errors: [notSubscription] } : undefined;
+    // Returning the arguments skips graphql-sse's own parse and validation (and its context option).
+    onSubscribe: (req, params) => {
+      const args = streamExecutionArgs(options.schema, options, rules, { query: String(params.query), operationName: params.operationName, variables: params.variables });
+      // A refused operation is a 400 with its errors, as over HTTP; no stream is opened.
+      if (Array.isArray(args)) return [JSON.stringify({ errors: args.map(formatted) }), { status: 400, statusText: 'Bad Request', headers: { 'content-type': 'application/json; charset=utf-8' } }];
+      const contextValue = buildContext(options.context, viewers.get(req.raw) ?? null, String(req.context.res.locals.requestId ?? randomUUID()), 'sse') as SseContext;
+      return { ...args, contextValue };
     },
-    context: (req) => buildContext(options.context, viewers.get(req.raw) ?? null, String(req.context.res.locals.requestId ?? randomUUID()), 'sse') as SseContext,
     subscribe: (args) => endCleanly(args),
     onNext: (_ctx, _req, result) => (result.errors ? { ...result, errors: result.errors.map(formatted) } : undefined),
   });

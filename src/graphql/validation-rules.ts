@@ -1,7 +1,21 @@
-import { GraphQLError, Kind, NoSchemaIntrospectionCustomRule, specifiedRules, type DocumentNode, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
+import { costError, limitRules, operationCost, type QueryLimits } from './query-limits';
 
 export interface ValidationOptions {
+  /** Introspection, and schema hints ("Did you mean …") in error messages. */
   introspection: boolean;
+  limits: QueryLimits;
 }
 
 /**
@@ -9,13 +23,60 @@ export interface ValidationOptions {
  * operation is judged alike over HTTP, WebSocket and SSE. Apollo takes these as they are (it adds
  * graphql's rules, and its own introspection rule when introspection is off).
  */
-export function validationRules(_options: ValidationOptions): ValidationRule[] {
-  return [];
+export function validationRules(options: ValidationOptions): ValidationRule[] {
+  return limitRules(options.limits);
 }
 
 /** What the streaming transports validate with: graphql's rules, ours, and no introspection when it is off. */
 export function allValidationRules(options: ValidationOptions): ValidationRule[] {
   return [...specifiedRules, ...validationRules(options), ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
+}
+
+/**
+ * Parse (at most GRAPHQL_MAX_TOKENS tokens), validate and price an operation for a streaming
+ * transport as Apollo does for HTTP: the same limits, the same client codes, and no schema hints
+ * when introspection is off. graphql-ws and graphql-sse skip their own parse and validation when
+ * given these arguments.
+ */
+export function streamExecutionArgs(
+  schema: GraphQLSchema,
+  options: ValidationOptions,
+  rules: ValidationRule[],
+  payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
+): ExecutionArgs | GraphQLError[] {
+  let document: DocumentNode;
+  try {
+    document = parse(payload.query, { maxTokens: options.limits.maxTokens });
+  } catch (error: unknown) {
+    return [clientError(error, 'GRAPHQL_PARSE_FAILED', options)];
+  }
+  const errors = validate(schema, document, rules);
+  if (errors.length > 0) return errors.map((error) => clientError(error, 'GRAPHQL_VALIDATION_FAILED', options));
+  const notSubscription = subscriptionsOnly(document, payload.operationName);
+  if (notSubscription) return [notSubscription];
+  const variables = payload.variables ?? undefined;
+  let cost = 0;
+  try {
+    cost = operationCost(schema, document, options.limits, variables, payload.operationName);
+  } catch (error: unknown) {
+    // Variables that do not fit: execution refuses them before anything runs.
+    if (!(error instanceof GraphQLError)) throw error;
+  }
+  if (cost > options.limits.maxCost) return [costError(cost, options.limits)];
+  return { schema, document, operationName: payload.operationName, variableValues: variables };
+}
+
+/** As Apollo's hideSchemaDetailsFromClientErrors: the schema stays unnamed when introspection is off. */
+export function withoutSchemaHints(message: string, options: Pick<ValidationOptions, 'introspection'>): string {
+  return options.introspection ? message : message.replace(/ ?Did you mean .+\?$/u, '');
+}
+
+function clientError(error: unknown, code: string, options: ValidationOptions): GraphQLError {
+  const original = error instanceof GraphQLError ? error : new GraphQLError(String(error));
+  return new GraphQLError(withoutSchemaHints(original.message, options), {
+    nodes: original.nodes, source: original.source, positions: original.positions,
+    extensions: { ...original.extensions, code },
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { parse, validate, type DocumentNode, type ExecutionArgs, type GraphQLError, type GraphQLSchema } from 'graphql';
-import { CloseCode, type SubscribePayload } from 'graphql-ws';
+import type { GraphQLSchema } from 'graphql';
+import { CloseCode } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../observability/logger';
@@ -9,7 +9,7 @@ import type { Viewer } from '../services/viewer';
 import { clientIp } from './client-ip';
 import { buildContext, resolveViewer, type ContextDeps } from './context';
 import { formatError } from './format-error';
-import { allValidationRules, subscriptionsOnly, type ValidationOptions } from './validation-rules';
+import { allValidationRules, streamExecutionArgs, type ValidationOptions } from './validation-rules';
 
 export interface WebSocketServerOptions extends ValidationOptions {
   httpServer: Server;
@@ -63,7 +63,7 @@ export function startWebSocketServer(options: WebSocketServerOptions): { dispose
         return true;
       },
       onSubscribe: (ctx, _id, payload) => {
-        const args = executionArgs(options.schema, rules, payload);
+        const args = streamExecutionArgs(options.schema, options, rules, payload);
         if (Array.isArray(args)) return args;
         const viewer = state.get(ctx.extra.socket)?.viewer ?? null;
         return { ...args, contextValue: buildContext(options.context, viewer, randomUUID(), 'websocket') };
@@ -103,19 +103,4 @@ function scheduleExpiry(entry: SocketState, socket: Extra['socket'], expiresAtMs
 function httpStatus(error: unknown): number | undefined {
   const extensions = (error as { extensions?: { http?: { status?: number } } }).extensions;
   return extensions?.http?.status;
-}
-
-/** Parse and validate as HTTP does (graphql-ws skips both when given execution arguments). */
-function executionArgs(schema: GraphQLSchema, rules: ReturnType<typeof allValidationRules>, payload: SubscribePayload): ExecutionArgs | GraphQLError[] {
-  let document: DocumentNode;
-  try {
-    document = parse(payload.query);
-  } catch (error: unknown) {
-    return [error as GraphQLError];
-  }
-  const errors = validate(schema, document, rules);
-  if (errors.length > 0) return [...errors];
-  const notSubscription = subscriptionsOnly(document, payload.operationName);
-  if (notSubscription) return [notSubscription];
-  return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
 }

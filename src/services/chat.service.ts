@@ -200,6 +200,7 @@ export class ChatService {
   /** Step 3: the conversation (ownership) and the model input: system prompt, summary, recent turns, the new message. */
   private async load(viewer: Viewer, request: SendRequest): Promise<{ conversation: ConversationRecord; messages: ChatTurn[] }> {
     const conversation = await this.loadConversation(viewer, request.conversationId);
+    this.deps.context.assertFits(conversation, request.content, this.deps.options.maxCompletionTokens);
     const messages = [...(await this.loadContext(viewer, conversation, request.content)), { role: 'user' as const, content: request.content }];
     return { conversation, messages };
   }

@@ -8,6 +8,10 @@ export interface RateLimitOptions {
   anonymousPerMinute: number;
   /** Subscriptions started and cancels, per user. */
   streamOpsPerMinute: number;
+  /** Query cost per user per minute. */
+  readCostPerMinute: number;
+  /** Conversation writes per user per minute. */
+  writesPerMinute: number;
   authFailures: { points: number; durationSeconds: number; blockSeconds: number };
   /** A generation slot frees itself after this even if its holder died. */
   generationTtlMs: number;
@@ -32,6 +36,8 @@ export class RateLimitService {
   private readonly send = new Map<string, RateLimiter>();
   private readonly anonymous: RateLimiter;
   private readonly streamOps: RateLimiter;
+  private readonly reads: RateLimiter;
+  private readonly writes: RateLimiter;
   private readonly authFailures: RateLimiter;
 
   constructor(private readonly deps: RateLimitServiceDeps) {
@@ -41,6 +47,8 @@ export class RateLimitService {
     }
     this.anonymous = createLimiter({ name: 'anonymous', points: options.anonymousPerMinute, durationSeconds: 60 });
     this.streamOps = createLimiter({ name: 'stream-ops', points: options.streamOpsPerMinute, durationSeconds: 60 });
+    this.reads = createLimiter({ name: 'read-cost', points: options.readCostPerMinute, durationSeconds: 60 });
+    this.writes = createLimiter({ name: 'writes', points: options.writesPerMinute, durationSeconds: 60 });
     this.authFailures = createLimiter({
       name: 'auth-failures',
       points: options.authFailures.points,
@@ -58,6 +66,18 @@ export class RateLimitService {
   /** A replyStream subscription or a cancelReply, per user. */
   async checkStreamOp(viewer: Viewer): Promise<void> {
     this.refuse('stream-ops', await this.streamOps.consume(viewer.id), 'Too many stream subscriptions or cancels; slow down');
+  }
+
+  /** A query's computed cost, spent from the user's read budget; an expensive read repeated is refused, not run. */
+  async checkReadCost(viewer: Viewer, cost: number): Promise<void> {
+    if (cost <= 0) return;
+    this.refuse('read-cost', await this.reads.consume(viewer.id, cost), 'Too many expensive reads; slow down or ask for smaller pages');
+  }
+
+  /** All the conversation writes of one operation at once: it runs whole or is refused whole. */
+  async checkWrites(viewer: Viewer, count: number): Promise<void> {
+    if (count <= 0) return;
+    this.refuse('writes', await this.writes.consume(viewer.id, count), 'Too many changes to conversations; slow down');
   }
 
   async acquireGeneration(viewer: Viewer): Promise<GenerationSlot> {

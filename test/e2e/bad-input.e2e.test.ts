@@ -116,3 +116,38 @@ describe('bad input is refused before anything is stored or sent upstream', () =
     });
   });
 });
+
+describe('a message is limited in tokens as well as characters (issue 10, finding 8)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => t.stop());
+
+  it('16,000 CJK characters (within MAX_MESSAGE_CHARS, ~30,000 tokens) are BAD_USER_INPUT with no write and no model call', async () => {
+    const token = await t.token('cjk-writer');
+    const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
+    const conversationId = created.data!.createConversation.id;
+    const content = '漢字仮名交じり文の長い文章を送る'.repeat(1_000).slice(0, 16_000);
+    const refused = await t.gql(token, SEND, { input: { conversationId, content } });
+    expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
+    expect(refused.errors![0]!.message).toMatch(/^The message is \d+ tokens; .* at most \d+ fit/);
+    expect(t.fake.requestCount('/v1/chat/completions')).toBe(0);
+    expect(await t.store.listMessages('cjk-writer', conversationId, { direction: 'asc', limit: 10 })).toEqual([]);
+    // The same number of Latin characters fits (≈ 4 characters a token).
+    const fits = await t.gql(token, SEND, { input: { conversationId, content: 'plain words in a sentence. '.repeat(500).slice(0, 16_000) } });
+    expect(fits.errors).toBeUndefined();
+  });
+
+  it('a long system prompt leaves less room, and the refusal says how much', async () => {
+    const token = await t.token('prompt-writer');
+    const prompted = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: { systemPrompt: '丁寧に正確に答えてください。'.repeat(600).slice(0, 7_900) } });
+    const plain = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
+    const content = 'a short question';
+    const calls = t.fake.requestCount('/v1/chat/completions');
+    const refused = await t.gql(token, SEND, { input: { conversationId: prompted.data!.createConversation.id, content } });
+    expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
+    expect(t.fake.requestCount('/v1/chat/completions')).toBe(calls);
+    expect((await t.gql(token, SEND, { input: { conversationId: plain.data!.createConversation.id, content } })).errors).toBeUndefined();
+  });
+});

@@ -1,4 +1,4 @@
-import { NotFoundError } from '../../errors';
+import { BadUserInputError, NotFoundError } from '../../errors';
 import type { Logger } from '../../observability/logger';
 import type { ChatStore, ConversationRecord } from '../../ports/chat-store';
 import type { CachedContext, ContextCache } from '../../ports/context-cache';
@@ -54,6 +54,20 @@ export class ContextWindowService {
   /** What to pass as `reserveTokens` for a request adding `content` and completing up to `maxCompletionTokens`. */
   reserveTokens(model: string, content: string, maxCompletionTokens: number): number {
     return this.deps.tokens.countChat(model, [{ role: 'user', content }]) - REPLY_PRIMING_TOKENS + maxCompletionTokens;
+  }
+
+  /**
+   * Refuses a message that cannot fit the model's context whatever the history: the system
+   * prompt, the message and room for the reply must fit maxContextTokens (counted with the
+   * model's tokenizer, so 16,000 CJK characters are the 30,000 tokens they are).
+   */
+  assertFits(conversation: ConversationRecord, content: string, maxCompletionTokens: number): void {
+    const { model, systemPrompt } = conversation;
+    const prompt = systemPrompt ? this.deps.tokens.countChat(model, [{ role: 'system', content: systemPrompt }]) - REPLY_PRIMING_TOKENS : 0;
+    const needed = prompt + this.reserveTokens(model, content, maxCompletionTokens);
+    if (needed <= this.options.maxContextTokens) return;
+    const room = Math.max(0, this.options.maxContextTokens - prompt - maxCompletionTokens);
+    throw new BadUserInputError(`The message is ${needed - prompt - maxCompletionTokens} tokens; with the system prompt and room for the reply, at most ${room} fit. Shorten it or split it.`);
   }
 
   /**

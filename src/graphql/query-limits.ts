@@ -1,0 +1,103 @@
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import {
+  getNamedType,
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { ErrorCode } from '../errors';
+
+/** How big an operation may be; checked before anything runs, on every transport. */
+export interface QueryLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  maxCost: number;
+  /** A connection asked for without first/last costs this page size. */
+  pageSizeDefault: number;
+  pageSizeMax: number;
+}
+
+/** Mutations that call the model: one per operation, so a request is refused or run whole. */
+export const MODEL_MUTATIONS: ReadonlySet<string> = new Set(['sendMessage']);
+/** Conversation writes, counted against the per-user write limit all at once. */
+export const WRITE_MUTATIONS: ReadonlySet<string> = new Set(['createConversation', 'renameConversation', 'updateSystemPrompt', 'deleteConversation']);
+
+/** Depth (introspection's own nesting aside), aliases and directives: graphql-armor's rules. */
+export function limitRules(limits: QueryLimits): ValidationRule[] {
+  // Reported as validation errors: thrown (the rules' default) they would end validation as a 500.
+  const report = { propagateOnRejection: false, onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)] };
+  return [
+    maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, ...report }),
+    maxAliasesRule({ n: limits.maxAliases, ...report }),
+    maxDirectivesRule({ n: limits.maxDirectives, ...report }),
+  ];
+}
+
+/**
+ * Each field costs 1 plus what it selects; a connection costs 1 plus its page size (first or
+ * last, else the default page) times what each edge selects, so nested pages multiply.
+ */
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, limits: QueryLimits, variables?: Record<string, unknown>, operationName?: string | null): number {
+  const pages: ComplexityEstimator = ({ field, args, childComplexity }) => {
+    if (!getNamedType(field.type).name.endsWith('Connection')) return undefined;
+    const asked = Number(args.first ?? args.last ?? limits.pageSizeDefault);
+    const size = Number.isFinite(asked) ? Math.min(Math.max(asked, 0), limits.pageSizeMax) : limits.pageSizeMax;
+    return 1 + size * childComplexity;
+  };
+  return getComplexity({
+    schema,
+    query: document,
+    variables: variables ?? {},
+    operationName: operationName ?? undefined,
+    estimators: [pages, simpleEstimator({ defaultComplexity: 1 })],
+  });
+}
+
+export function costError(cost: number, limits: QueryLimits): GraphQLError {
+  return new GraphQLError(`This operation costs ${cost}, above the limit of ${limits.maxCost}: ask for smaller pages or fewer fields`, {
+    extensions: { code: ErrorCode.QueryTooComplex, cost, maxCost: limits.maxCost, http: { status: 400 } },
+  });
+}
+
+/** How many times each root field of the operation is selected, through fragments and aliases. */
+export function rootFieldCounts(document: DocumentNode, operation: OperationDefinitionNode): Map<string, number> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const counts = new Map<string, number>();
+  const visit = (selections: SelectionSetNode, seen: Set<string>) => {
+    for (const selection of selections.selections) {
+      if (selection.kind === Kind.FIELD) counts.set(selection.name.value, (counts.get(selection.name.value) ?? 0) + 1);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet, seen);
+      else if (!seen.has(selection.name.value)) {
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) visit(fragment.selectionSet, new Set([...seen, selection.name.value]));
+      }
+    }
+  };
+  visit(operation.selectionSet, new Set());
+  return counts;
+}
+
+/** Refuses an operation that asks for more than one model call. */
+export function modelCallsError(counts: Map<string, number>): GraphQLError | null {
+  const calls = [...counts].filter(([name]) => MODEL_MUTATIONS.has(name)).reduce((sum, [, count]) => sum + count, 0);
+  if (calls <= 1) return null;
+  return new GraphQLError(`At most one ${[...MODEL_MUTATIONS].join(' or ')} per request (this one has ${calls}); send them one at a time`, {
+    extensions: { code: ErrorCode.BadUserInput, http: { status: 400 } },
+  });
+}
+
+export function writeCount(counts: Map<string, number>): number {
+  return [...counts].filter(([name]) => WRITE_MUTATIONS.has(name)).reduce((sum, [, count]) => sum + count, 0);
+}

@@ -125,7 +125,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     await readiness.check();
   };
   const requestContext = contextFactory(contextDeps);
-  httpServer.on('request', createHttpApp({ apollo, readiness, log, metrics, onScrape, trustProxy: config.limits.trustProxy, context: requestContext, sse }));
+  httpServer.on('request', createHttpApp({ apollo, readiness, log, metrics, onScrape, trustProxy: config.limits.trustProxy, context: requestContext, sse, corsOrigins: config.http.corsOrigins, strictCsp: config.isProduction }));
   const sweeper = new PendingSweeper(store, log, config.chat.pendingStaleMs);
   sweeper.start();
   let stopping: Promise<void> | null = null;

@@ -139,6 +139,7 @@ const envSchema = z.object({
   RATE_LIMIT_READ_COST_PER_MINUTE: int(30_000, 1),
   RATE_LIMIT_WRITES_PER_MINUTE: int(60, 1),
   GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
+  CORS_ORIGINS: list(''),
   GRAPHQL_MAX_DEPTH: int(10, 1),
   GRAPHQL_MAX_ALIASES: int(15, 0),
   GRAPHQL_MAX_DIRECTIVES: int(20, 0),
@@ -172,7 +173,13 @@ type Env = z.infer<typeof envSchema>;
 export interface Config {
   env: Env['NODE_ENV'];
   isProduction: boolean;
-  http: { host: string; port: number; shutdownGraceMs: number };
+  http: {
+    host: string;
+    port: number;
+    shutdownGraceMs: number;
+    /** Browser origins allowed to call the API from another origin (CORS); none by default. */
+    corsOrigins: string[];
+  };
   logLevel: Env['LOG_LEVEL'];
   mongo: { uri?: string; poolSize: number };
   redis: { url?: string; commandTimeoutMs: number; keyPrefix: string };
@@ -320,6 +327,9 @@ function crossFieldProblems(env: Env): string[] {
   if (production && !env.MONGODB_URI) problems.push('MONGODB_URI: required in production');
   if (production && !env.REDIS_URL) problems.push('REDIS_URL: required in production');
   if (production && !env.OPENAI_API_KEY) problems.push('OPENAI_API_KEY: required in production');
+  for (const origin of env.CORS_ORIGINS) {
+    if (!isOrigin(origin)) problems.push(`CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path, no wildcard)`);
+  }
   if (env.RATE_LIMIT_READ_COST_PER_MINUTE < env.GRAPHQL_MAX_COST) {
     problems.push('RATE_LIMIT_READ_COST_PER_MINUTE: must be at least GRAPHQL_MAX_COST, or the costliest allowed query could never run');
   }
@@ -359,7 +369,7 @@ function toConfig(env: Env): Config {
   return {
     env: env.NODE_ENV,
     isProduction: env.NODE_ENV === 'production',
-    http: { host: env.HOST, port: env.PORT, shutdownGraceMs: env.SHUTDOWN_GRACE_MS },
+    http: { host: env.HOST, port: env.PORT, shutdownGraceMs: env.SHUTDOWN_GRACE_MS, corsOrigins: env.CORS_ORIGINS },
     logLevel: env.LOG_LEVEL,
     mongo: { uri: env.MONGODB_URI, poolSize: env.MONGODB_POOL_SIZE },
     redis: { url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, keyPrefix: env.REDIS_KEY_PREFIX },
@@ -471,4 +481,14 @@ function toConfig(env: Env): Config {
       connectionInitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_MS,
     },
   };
+}
+
+/** `https://app.example.com` or `http://localhost:3000`: what a browser sends as Origin. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
 }

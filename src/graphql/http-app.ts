@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import helmet from 'helmet';
 import type { GraphQLContext } from './context';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -20,6 +22,10 @@ export interface HttpAppDeps {
   trustProxy: number;
   /** Serves `Accept: text/event-stream` requests on /graphql (graphql-sse). */
   sse: SseRoute;
+  /** Origins a browser app may call /graphql from (CORS); empty: same origin only. */
+  corsOrigins: string[];
+  /** Production: a strict Content-Security-Policy (no landing page to allow for). */
+  strictCsp: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -37,6 +43,12 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
+  // Security headers; the development landing page (Apollo Sandbox) loads its own scripts, so the
+  // Content-Security-Policy is strict only where it is off.
+  app.use(helmet({
+    contentSecurityPolicy: deps.strictCsp ? { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } : false,
+    crossOriginEmbedderPolicy: false,
+  }));
   app.use(requestId);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -49,6 +61,15 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     const report = await deps.readiness.check();
     res.status(report.ready ? 200 : 503).json(report);
   });
+  // Listed origins get CORS headers and preflights; others get none, so browsers refuse them (the
+  // CSRF rules still hold: a cross-origin POST with a JSON body needs a preflight).
+  app.use('/graphql', cors({
+    origin: (origin, allow) => allow(null, origin !== undefined && deps.corsOrigins.includes(origin)),
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ['authorization', 'content-type', 'accept', 'apollo-require-preflight', 'x-apollo-operation-name', 'x-request-id'],
+    exposedHeaders: ['x-request-id', 'retry-after'],
+    maxAge: 600,
+  }));
   app.use('/graphql', express.json({ limit: '1mb' }), deps.sse.handle, expressMiddleware(deps.apollo, { context: deps.context }));
   app.use(httpErrors(deps.log));
   return app;

@@ -20,6 +20,18 @@ describe('NODE_ENV=production', () => {
     expect(body.errors?.[0]?.message).toMatch(/introspection is not allowed/i);
   });
 
+  it('answers with a strict Content-Security-Policy and the usual security headers', async () => {
+    const response = await t.post({ query: '{ __typename }' });
+    expect(response.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('names nothing of the schema in errors, even anonymously', async () => {
+    const response = await t.post({ query: '{ conversatons { edges { cursor } } }' });
+    expect(response.status).toBe(400);
+    expect(await response.text()).not.toMatch(/did you mean/i);
+  });
+
   it('serves no Sandbox landing page', async () => {
     const response = await fetch(`${t.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(await response.text()).not.toMatch(/sandbox/i);

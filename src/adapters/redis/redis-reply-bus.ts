@@ -19,7 +19,9 @@ type StreamEntry = [id: string, fields: string[]];
 /**
  * Replay in a Redis Stream per reply (entry id = seq, so resuming after N is one XRANGE; bounded by
  * MAXLEN and a TTL), live delivery by pub/sub on one subscriber connection per instance (not one
- * blocking XREAD per watcher). Events this instance published reach its own listeners directly.
+ * blocking XREAD per watcher). Listeners, on this instance too, hear only what the stream took: an
+ * append the stream refuses (after a final event another instance wrote) is never delivered. (A
+ * watcher on the instance that generates a reply hears it first from the generation itself.)
  */
 export class RedisReplyBus implements ReplyBus {
   private readonly scripts = new LuaScripts();
@@ -43,7 +45,6 @@ export class RedisReplyBus implements ReplyBus {
 
   async append(messageId: string, events: ReplyEvent[]): Promise<void> {
     if (events.length === 0) return;
-    this.dispatch(messageId, events);
     const { prefix, ttlMs, maxEvents } = this.options;
     await this.scripts.run(this.redis, 'append-reply-events', [`${prefix}reply:${messageId}`], [
       ttlMs, maxEvents, this.channel(messageId), this.instance, JSON.stringify(events),
@@ -109,7 +110,7 @@ export class RedisReplyBus implements ReplyBus {
     const messageId = channel.slice(`${this.options.prefix}reply-events:`.length);
     try {
       const parsed = JSON.parse(message) as { i: string; e: ReplyEvent[] };
-      if (parsed.i !== this.instance) this.dispatch(messageId, parsed.e);
+      this.dispatch(messageId, parsed.e);
     } catch (error: unknown) {
       this.options.onError?.('deliver', error);
     }

@@ -8,7 +8,7 @@
     ARGV[1] ttl in ms, renewed by every append
     ARGV[2] most entries kept (oldest trimmed first)
     ARGV[3] the channel live listeners of this reply subscribe to
-    ARGV[4] the appending instance's id (listeners on it got the events already)
+    ARGV[4] the appending instance's id (carried in the message)
     ARGV[5] the events as JSON: [{"seq": n, "delta": "…"} | {"seq": n, "final": true}, …]
 
   Output:

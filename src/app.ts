@@ -117,7 +117,20 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     await websocket.dispose();
   });
   await apollo.start();
-  const readiness = new ReadinessProbe(readinessChecks(store, redis, responseCache), 2_000, (name, up) => metrics.dependencyUp.set({ dependency: name }, up ? 1 : 0));
+  const down = new Set<string>();
+  const readiness = new ReadinessProbe(
+    readinessChecks(store, redis, responseCache),
+    2_000,
+    (name, up) => {
+      metrics.dependencyUp.set({ dependency: name }, up ? 1 : 0);
+      if (up) down.delete(name);
+    },
+    // Logged once per outage, with the driver's own words.
+    (name, error) => {
+      if (!down.has(name)) log.warn('readiness check failed', { dependency: name, err: error });
+      down.add(name);
+    },
+  );
   const onScrape = async () => {
     const load = ownLlm?.load() ?? { inFlight: 0, queued: 0 };
     metrics.upstreamInFlight.set(load.inFlight);

@@ -3,6 +3,10 @@ import { z } from 'zod';
 /** Public so tests and the dev launcher can see what they are overriding. */
 export const DEV_JWT_SECRET = 'parley-dev-secret-not-for-production-use-0123456789';
 const MIN_SECRET_BYTES = 32;
+/** A secret's estimated entropy (length × Shannon entropy of its characters) must reach this. */
+const MIN_SECRET_BITS = 100;
+/** Words that mark a value as one to be replaced (compose's and README's examples among them). */
+const PLACEHOLDER = /change[-_ ]?me|placeholder|replace[-_ ]?me|your[-_ ]?(secret|key)|^sk-\.\.\.$/iu;
 
 /** An integer variable; blank counts as unset (so `PORT=` does not become 0). */
 const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
@@ -317,7 +321,11 @@ function crossFieldProblems(env: Env): string[] {
   const production = env.NODE_ENV === 'production';
   if (env.JWT_SECRET && Buffer.byteLength(env.JWT_SECRET) < MIN_SECRET_BYTES && production) {
     problems.push(`JWT_SECRET: must be at least ${MIN_SECRET_BYTES} bytes in production`);
+  } else if (env.JWT_SECRET && production && env.JWT_SECRET !== DEV_JWT_SECRET) {
+    if (PLACEHOLDER.test(env.JWT_SECRET)) problems.push('JWT_SECRET: is a placeholder; generate one, e.g. `openssl rand -base64 48`');
+    else if (entropyBits(env.JWT_SECRET) < MIN_SECRET_BITS) problems.push(`JWT_SECRET: too predictable (under ${MIN_SECRET_BITS} bits by its character mix); generate one, e.g. \`openssl rand -base64 48\``);
   }
+  if (production && env.OPENAI_API_KEY && PLACEHOLDER.test(env.OPENAI_API_KEY)) problems.push('OPENAI_API_KEY: is a placeholder, not a key');
   if (production && !env.JWT_SECRET && !env.JWT_JWKS_URL) {
     problems.push('JWT_SECRET or JWT_JWKS_URL: one is required in production');
   }
@@ -491,4 +499,17 @@ function isOrigin(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Length × Shannon entropy per character: 0 for "ssss…", ~256 for 64 random hex digits. */
+function entropyBits(secret: string): number {
+  const characters = [...secret];
+  const counts = new Map<string, number>();
+  for (const character of characters) counts.set(character, (counts.get(character) ?? 0) + 1);
+  let perCharacter = 0;
+  for (const count of counts.values()) {
+    const p = count / characters.length;
+    perCharacter -= p * Math.log2(p);
+  }
+  return perCharacter * characters.length;
 }

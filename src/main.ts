@@ -32,8 +32,18 @@ export function stopOnSignals(app: App, extra: () => Promise<void> = async () =>
   process.once('SIGINT', stop);
 }
 
+/**
+ * Every startup failure ends the same way: one clear message on stderr (one JSON line in
+ * production, for log collectors), no stack, exit code 1.
+ */
+export function startupFailure(error: unknown, production: boolean): string {
+  const reason = error instanceof ConfigError ? error.message : `Parley could not start: ${error instanceof Error ? error.message : String(error)}`;
+  if (!production) return `${reason}\n`;
+  return `${JSON.stringify({ level: 'error', message: 'parley could not start', reason, timestamp: new Date().toISOString() })}\n`;
+}
+
 function fail(error: unknown): never {
-  process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(startupFailure(error, process.env.NODE_ENV === 'production'));
   process.exit(1);
 }
 

@@ -23,7 +23,8 @@ async function main(): Promise<void> {
     for (const stop of stops.reverse()) await stop();
   };
   try {
-    let config = loadConfig();
+    // A laptop's dev server is for this machine only (its token is on the landing page); HOST opens it up.
+    let config = loadConfig({ HOST: '127.0.0.1', ...process.env });
     config = await withMongo(config, stops);
     config = await withRedis(config, stops);
     config = await withModel(config, stops);

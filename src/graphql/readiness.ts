@@ -10,6 +10,9 @@ export interface ReadinessCheck {
   critical?: boolean;
 }
 
+/** A check's failure whose message is ours and safe to show on /readyz; any other error shows as `unavailable`. */
+export class ReadinessFailure extends Error {}
+
 export interface ReadinessReport {
   ready: boolean;
   checks: Record<string, 'ok' | string>;
@@ -21,6 +24,8 @@ export class ReadinessProbe {
     private readonly checks: ReadinessCheck[],
     private readonly timeoutMs = 2_000,
     private readonly onResult: (name: string, up: boolean) => void = () => undefined,
+    /** Told the real error of each failed check, for the log (it never reaches /readyz). */
+    private readonly onFailure: (name: string, error: unknown) => void = () => undefined,
   ) {}
 
   async check(): Promise<ReadinessReport> {
@@ -34,13 +39,15 @@ export class ReadinessProbe {
     const critical = item.critical ?? true;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(() => reject(new ReadinessFailure(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
     });
     try {
       const status = await Promise.race([item.check(), timeout]);
       return { name: item.name, status: status ?? 'ok', up: true, critical };
     } catch (error: unknown) {
-      return { name: item.name, status: error instanceof Error ? error.message : 'failed', up: false, critical };
+      this.onFailure(item.name, error);
+      // Driver text (hosts, ports, internals) stays in the log.
+      return { name: item.name, status: error instanceof ReadinessFailure ? error.message : 'unavailable', up: false, critical };
     } finally {
       clearTimeout(timer);
     }

@@ -9,7 +9,7 @@ import type { Embedder } from '../ports/embedder';
 import { MemoryResponseCache } from '../adapters/memory/memory-response-cache';
 import { OpenAiEmbedder } from '../adapters/openai/openai-embedder';
 import { RedisResponseCache } from '../adapters/redis/redis-response-cache';
-import type { ReadinessCheck } from '../graphql/readiness';
+import { ReadinessFailure, type ReadinessCheck } from '../graphql/readiness';
 import { ResponseCacheService } from '../services/response-cache';
 import { timedRedis } from './infrastructure';
 
@@ -87,7 +87,7 @@ export function embeddingsCheck(cache: ResponseCacheService): ReadinessCheck {
     critical: false,
     check: async () => {
       const health = cache.embeddingHealth();
-      if (health?.state === 'failing') throw new Error(`unusable (${health.reason}); similar-query cache level misses`);
+      if (health?.state === 'failing') throw new ReadinessFailure(`unusable (${health.reason}); similar-query cache level misses`);
       return health?.state === 'unknown' ? 'not checked yet' : 'ok';
     },
   };

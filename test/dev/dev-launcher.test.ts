@@ -21,7 +21,8 @@ describe('npm run dev', () => {
   it('starts with no configuration, serves the printed token, and stops everything on SIGINT', async () => {
     const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/dev/dev.ts'], {
       cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error' },
+      // No HOST: the dev server must then listen on loopback only (issue 10, finding 9).
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'error' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -35,7 +36,7 @@ describe('npm run dev', () => {
       }
       const url = /Parley is running: (\S+)\/graphql/.exec(output)?.[1];
       const token = /export TOKEN=(\S+)/.exec(output)?.[1];
-      expect({ url, token, output: url && token ? 'ok' : output }).toEqual({ url: expect.any(String), token: expect.any(String), output: 'ok' });
+      expect({ url, token, output: url && token ? 'ok' : output }).toEqual({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), token: expect.any(String), output: 'ok' });
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

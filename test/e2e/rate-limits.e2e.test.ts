@@ -155,6 +155,10 @@ describe('Redis down', () => {
       }
       expect(outcomes).toEqual([[], [], [], ['RATE_LIMITED']]);
       expect(Math.max(...timings)).toBeLessThan(1_000);
+      // /readyz names the dependency that is down, without the driver's text (hosts, ports).
+      const ready = await fetch(`${t.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ ready: false, checks: { store: 'ok', redis: 'unavailable' } });
     } finally {
       await t.stop();
       await redis.stop();

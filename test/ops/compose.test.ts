@@ -1,15 +1,32 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import {
-  ROOT, commandOf, dependenciesOf, exists, healthcheckText, interpolateDefaults, mountsOf, readCompose, readDockerfile, readText, readYaml, serviceOf,
+  ROOT, commandOf, dependenciesOf, exists, healthcheckText, interpolate, mountsOf, readCompose, readDockerfile, readText, readYaml, requiredVariables, serviceOf,
   type Compose, type Stage,
 } from './ops-files';
 
-/** Parley's environment as `docker compose up` passes it when the host sets nothing. */
-function parleyEnvironment(compose: Compose): Record<string, string> {
+/** The secrets `docker compose up` needs from .env; nothing else is required. */
+const SECRETS = ['JWT_SECRET', 'OPENAI_API_KEY', 'GRAFANA_ADMIN_PASSWORD'];
+
+/** A .env as an operator fills it in: generated secrets. */
+const FILLED_ENV = {
+  JWT_SECRET: randomBytes(48).toString('base64'),
+  OPENAI_API_KEY: `sk-${randomBytes(24).toString('hex')}`,
+  GRAFANA_ADMIN_PASSWORD: randomBytes(18).toString('base64'),
+};
+
+/** .env.example's assignments. */
+function exampleEnv(): Record<string, string> {
+  const lines = readText('.env.example').split('\n').filter((line) => /^[A-Z_]+=/.test(line));
+  return Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+}
+
+/** Parley's environment as `docker compose up` passes it with `env` in .env. */
+function parleyEnvironment(compose: Compose, env: Record<string, string> = FILLED_ENV): Record<string, string> {
   const environment = serviceOf(compose, 'parley').environment ?? {};
-  return Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, interpolateDefaults(String(value))]));
+  return Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, interpolate(String(value), env)]));
 }
 
 /** Every string anywhere in the file, for the "no variable without a default" rule. */
@@ -32,10 +49,40 @@ describe('docker-compose.yml', () => {
     expect(profiled).toEqual(['fake-openai']);
   });
 
-  it('runs with no edits: every ${VAR} reference has a default', () => {
+  it('needs only the secrets from .env: every other ${VAR} has a default, each secret stops compose with a message (issue 10, finding 9)', () => {
     const references = strings(readYaml('docker-compose.yml')).filter((text) => text.includes('$'));
     expect(references.length).toBeGreaterThan(0);
-    for (const text of references) expect(() => interpolateDefaults(text)).not.toThrow();
+    expect([...new Set(references.flatMap(requiredVariables))].sort()).toEqual([...SECRETS].sort());
+    for (const text of references) expect(() => interpolate(text, FILLED_ENV)).not.toThrow();
+    for (const secret of SECRETS) {
+      const { [secret]: _missing, ...without } = FILLED_ENV as Record<string, string>;
+      const failures = references.flatMap((text) => {
+        try {
+          interpolate(text, without);
+          return [];
+        } catch (error: unknown) {
+          return [(error as Error).message];
+        }
+      });
+      expect(failures.length).toBeGreaterThan(0);
+      for (const failure of failures) expect(failure).toMatch(new RegExp(`^${secret}: set ${secret} in \\.env`));
+    }
+    expect(Object.keys(exampleEnv()).sort()).toEqual([...SECRETS].sort());
+  });
+
+  it('.env.example is refused as it is: production mode takes none of its placeholders', () => {
+    expect(() => loadConfig(parleyEnvironment(compose, exampleEnv()))).toThrow(/JWT_SECRET: is a placeholder[\s\S]*OPENAI_API_KEY: is a placeholder/);
+  });
+
+  it('publishes ports on 127.0.0.1 only, never the fake model (its control API shows prompts and keys), Grafana without anonymous access', () => {
+    for (const [name, svc] of services) {
+      for (const mapping of svc.ports ?? []) expect({ name, mapping: interpolate(mapping, FILLED_ENV) }).toEqual({ name, mapping: expect.stringMatching(/^127\.0\.0\.1:\d+:\d+$/) });
+    }
+    expect(serviceOf(compose, 'fake-openai').ports ?? []).toEqual([]);
+    for (const name of ['mongo', 'redis']) expect(serviceOf(compose, name).ports ?? []).toEqual([]);
+    const grafana = serviceOf(compose, 'grafana').environment ?? {};
+    expect(String(grafana.GF_AUTH_ANONYMOUS_ENABLED)).toBe('false');
+    expect(requiredVariables(String(grafana.GF_SECURITY_ADMIN_PASSWORD))).toEqual(['GRAFANA_ADMIN_PASSWORD']);
   });
 
   it('starts Parley only once MongoDB and Redis are healthy, and never waits on a profile-only service', () => {
@@ -110,7 +157,7 @@ describe('docker-compose.yml', () => {
   it('publishes Parley on the port it listens on', () => {
     const parley = serviceOf(compose, 'parley');
     const port = String(loadConfig(parleyEnvironment(compose)).http.port);
-    expect((parley.ports ?? []).map((mapping) => interpolateDefaults(mapping).split(':').at(-1))).toContain(port);
+    expect((parley.ports ?? []).map((mapping) => interpolate(mapping, FILLED_ENV).split(':').at(-1))).toContain(port);
   });
 });
 

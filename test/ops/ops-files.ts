@@ -85,14 +85,32 @@ export function mountsOf(svc: ComposeService): Mount[] {
  * file would not run with no edits.
  */
 export function interpolateDefaults(value: string): string {
-  const reference = /\$\$|\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-([^}]*))?([^}]*)\}|\$[A-Za-z_][A-Za-z0-9_]*/g;
-  return value.replace(reference, (match: string, fallback?: string, rest?: string) => {
+  return interpolate(value, {});
+}
+
+/**
+ * Compose's interpolation: `${X:-default}` / `${X-default}` take X from `env` or the default;
+ * `${X:?message}` / `${X?message}` require X, as `docker compose up` does (it stops with the
+ * message when X is unset). `$$` is a literal `$`.
+ */
+export function interpolate(value: string, env: Record<string, string>): string {
+  const reference = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*)|(:?\?)([^}]*))?\}|\$[A-Za-z_][A-Za-z0-9_]*/g;
+  return value.replace(reference, (match: string, name?: string, dash?: string, fallback?: string, question?: string, message?: string) => {
     if (match === '$$') return '$';
-    if (!match.startsWith('${') || fallback === undefined || rest) {
-      throw new Error(`"${match}" has no default: \`docker compose up\` would need it set`);
+    if (!name) throw new Error(`"${match}": use \${NAME:-default} or \${NAME:?message}`);
+    const given = env[name];
+    if (dash !== undefined) return given !== undefined && (dash === '-' || given !== '') ? given : (fallback ?? '');
+    if (question !== undefined) {
+      if (given === undefined || (question === ':?' && given === '')) throw new Error(`${name}: ${message ?? 'required'}`);
+      return given;
     }
-    return fallback;
+    throw new Error(`"${match}" has no default: \`docker compose up\` would need it set`);
   });
+}
+
+/** The variables a reference requires (`${X:?…}`), in order of appearance. */
+export function requiredVariables(value: string): string[] {
+  return [...value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?\?[^}]*\}/g)].map((match) => match[1]!);
 }
 
 // ---- Dockerfile ------------------------------------------------------------------------

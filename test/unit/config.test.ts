@@ -116,13 +116,25 @@ describe('loadConfig in production', () => {
   });
 
   it('refuses a secret shorter than 32 bytes and accepts one of exactly 32', () => {
-    expect(named(configError({ ...production, JWT_SECRET: 's'.repeat(31) }))).toEqual(['JWT_SECRET']);
-    expect(loadConfig({ ...production, JWT_SECRET: 's'.repeat(32) }).auth.jwtSecret).toHaveLength(32);
+    expect(named(configError({ ...production, JWT_SECRET: 'Kx9#mQ2$vL7@pR4!wZ8&nT3*bY6^cF1' }))).toEqual(['JWT_SECRET']);
+    expect(loadConfig({ ...production, JWT_SECRET: 'Kx9#mQ2$vL7@pR4!wZ8&nT3*bY6^cF1%' }).auth.jwtSecret).toHaveLength(32);
   });
 
   it('counts the secret in bytes, not characters', () => {
     const sixteenTwoByteChars = 'é'.repeat(16);
-    expect(loadConfig({ ...production, JWT_SECRET: sixteenTwoByteChars }).auth.jwtSecret).toBe(sixteenTwoByteChars);
+    const error = configError({ ...production, JWT_SECRET: sixteenTwoByteChars });
+    // Long enough in bytes; refused only for being predictable.
+    expect(error.problems).toEqual([expect.stringContaining('too predictable')]);
+  });
+
+  it('refuses predictable secrets and the placeholders of the examples (issue 10, finding 9)', () => {
+    for (const secret of ['s'.repeat(64), 'abababababababababababababababab', 'compose-local-only-jwt-secret-CHANGE-ME-7f3a9c1e5b', 'your-secret-here-that-is-long-enough-123']) {
+      expect(named(configError({ ...production, JWT_SECRET: secret }))).toEqual(['JWT_SECRET']);
+    }
+    expect(named(configError({ ...production, OPENAI_API_KEY: 'sk-placeholder-set-OPENAI_API_KEY' }))).toEqual(['OPENAI_API_KEY']);
+    // What `openssl rand -base64 48` and `openssl rand -hex 32` print pass.
+    expect(() => loadConfig({ ...production, JWT_SECRET: 'q1f0Vx7Z0c9mZ3o2gXq4cH6sQ2j3bV1u9pYw8kL5eR4tN7aD2fG6hJ0kM3nB5vC8' })).not.toThrow();
+    expect(() => loadConfig({ ...production, JWT_SECRET: '3f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f0a9c1e3b5d7f9a2c4e6b8d0f1a' })).not.toThrow();
   });
 
   it('refuses the development secret', () => {

@@ -21,6 +21,33 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
     // Commands issued in the same tick (a send's limits, lookups and holds) share one write.
     enableAutoPipelining: true,
   });
-  await redis.connect();
+  // Until connected, errors are kept for the one message a failed start gives (instead of
+  // ioredis' "Unhandled error event" with a stack); callers attach their own listener after.
+  let lastError: Error | undefined;
+  const keep = (error: Error) => {
+    lastError = error;
+  };
+  redis.on('error', keep);
+  try {
+    await redis.connect();
+  } catch (error: unknown) {
+    redis.disconnect();
+    const reason = lastError?.message ?? (error instanceof Error ? error.message : String(error));
+    throw new Error(`cannot reach Redis at ${withoutCredentials(options.url)}: ${reason}`, { cause: error });
+  } finally {
+    redis.off('error', keep);
+  }
   return redis;
+}
+
+/** The URL as it may be logged: user and password removed. */
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/$/u, '');
+  } catch {
+    return 'the configured REDIS_URL';
+  }
 }

@@ -3,6 +3,8 @@ import { createServer } from 'node:net';
 
 export interface RedisProcess {
   url: string;
+  /** For fault tests: SIGSTOP / SIGCONT stall and resume it. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -31,7 +33,7 @@ export async function startRedisServer(timeoutMs = 10_000): Promise<RedisProcess
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await waitForReady(child, timeoutMs);
-  return { url: `redis://127.0.0.1:${port}`, stop: () => stopProcess(child) };
+  return { url: `redis://127.0.0.1:${port}`, pid: child.pid ?? 0, stop: () => stopProcess(child) };
 }
 
 function waitForReady(child: ChildProcess, timeoutMs: number): Promise<void> {

@@ -166,6 +166,33 @@ describe('Redis down', () => {
   });
 });
 
+describe('a Redis stall (issue 10, finding 6)', () => {
+  it('leaves no generation slot behind: commands that timed out but ran once Redis resumed are released', async () => {
+    const redis = await startRedisServer();
+    const t = await startTestApp({
+      env: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '200', TIER_LIMITS: limits({ sendPerMinute: 100, maxConcurrentGenerations: 2 }) },
+    });
+    try {
+      const token = await t.token('stalled-user');
+      const id = await conversationOf(t, token);
+      process.kill(redis.pid, 'SIGSTOP');
+      try {
+        const during = await Promise.all([sendTo(t, token, id, 'one'), sendTo(t, token, id, 'two')]);
+        expect(during.map(codes)).toEqual([[], []]);
+      } finally {
+        process.kill(redis.pid, 'SIGCONT');
+      }
+      // Redis now runs the commands it was sent during the stall, the slot claims among them.
+      await until(async () => (await sendTo(t, token, id, 'probe')).errors === undefined, 3_000);
+      const after = await Promise.all([sendTo(t, token, id, 'three'), sendTo(t, token, id, 'four')]);
+      expect(after.map(codes)).toEqual([[], []]);
+    } finally {
+      await t.stop();
+      await redis.stop();
+    }
+  });
+});
+
 describe.each(['parallel', 'wait'])('a send the limits refuse costs nothing (similar lookup %s)', (lookup) => {
   const prefix = `parley-test:${randomUUID()}:`;
   let t: TestApp;
@@ -215,6 +242,14 @@ describe.each(['parallel', 'wait'])('a send the limits refuse costs nothing (sim
     for (const conversationId of fresh) expect(await t.store.listMessages('refused-user', conversationId, { direction: 'asc', limit: 10 })).toEqual([]);
   });
 });
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await delay(100);
+  }
+}
 
 async function remainingToday(t: TestApp, token: string): Promise<number | null> {
   const result = await t.gql<{ usage: { day: { remainingTokens: number | null } } }>(token, 'query { usage { day { remainingTokens } } }');

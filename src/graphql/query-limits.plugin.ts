@@ -4,7 +4,7 @@ import type { RateLimitService } from '../services/rate-limit.service';
 import type { Viewer } from '../services/viewer';
 import type { GraphQLContext } from './context';
 import { toGraphQLError } from './format-error';
-import { costError, modelCallsError, operationCost, rootFieldCounts, writeCount, type QueryLimits } from './query-limits';
+import { costError, costOf, modelCallsError, rootFieldCounts, writeCount, type QueryLimits } from './query-limits';
 
 /**
  * After validation, before anything runs: the operation's cost against GRAPHQL_MAX_COST, at most
@@ -34,19 +34,6 @@ export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits, ra
       };
     },
   };
-}
-
-/**
- * Null when the variables do not fit the operation: execution then refuses them (BAD_USER_INPUT)
- * before any resolver runs, so there is nothing to price.
- */
-function costOf(...args: Parameters<typeof operationCost>): number | null {
-  try {
-    return operationCost(...args);
-  } catch (error: unknown) {
-    if (error instanceof GraphQLError) return null;
-    throw error;
-  }
 }
 
 /** A client mistake, not a server fault: subscriptions have transports of their own. */

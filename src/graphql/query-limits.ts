@@ -64,6 +64,19 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, lim
   });
 }
 
+/**
+ * The cost, or null when the variables do not fit the operation: execution then refuses them
+ * (BAD_USER_INPUT) before any resolver runs, so there is nothing to price.
+ */
+export function costOf(...args: Parameters<typeof operationCost>): number | null {
+  try {
+    return operationCost(...args);
+  } catch (error: unknown) {
+    if (error instanceof GraphQLError) return null;
+    throw error;
+  }
+}
+
 export function costError(cost: number, limits: QueryLimits): GraphQLError {
   return new GraphQLError(`This operation costs ${cost}, above the limit of ${limits.maxCost}: ask for smaller pages or fewer fields`, {
     extensions: { code: ErrorCode.QueryTooComplex, cost, maxCost: limits.maxCost, http: { status: 400 } },

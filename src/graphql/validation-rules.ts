@@ -10,7 +10,7 @@ import {
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
-import { costError, limitRules, operationCost, type QueryLimits } from './query-limits';
+import { costError, costOf, limitRules, type QueryLimits } from './query-limits';
 
 export interface ValidationOptions {
   /** Introspection, and schema hints ("Did you mean …") in error messages. */
@@ -55,14 +55,8 @@ export function streamExecutionArgs(
   const notSubscription = subscriptionsOnly(document, payload.operationName);
   if (notSubscription) return [notSubscription];
   const variables = payload.variables ?? undefined;
-  let cost = 0;
-  try {
-    cost = operationCost(schema, document, options.limits, variables, payload.operationName);
-  } catch (error: unknown) {
-    // Variables that do not fit: execution refuses them before anything runs.
-    if (!(error instanceof GraphQLError)) throw error;
-  }
-  if (cost > options.limits.maxCost) return [costError(cost, options.limits)];
+  const cost = costOf(schema, document, options.limits, variables, payload.operationName);
+  if (cost !== null && cost > options.limits.maxCost) return [costError(cost, options.limits)];
   return { schema, document, operationName: payload.operationName, variableValues: variables };
 }
 

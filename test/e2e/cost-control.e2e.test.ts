@@ -1,5 +1,5 @@
-import { CREATE, SEND } from '../helpers/operations';
-import { codes, startTestApp, type TestApp } from '../helpers/test-app';
+import { SEND } from '../helpers/operations';
+import { conversationOf, codes, startTestApp } from '../helpers/test-app';
 
 const USAGE = `{ usage {
   day { usedTokens remainingTokens limitTokens usedUsd remainingUsd limitUsd resetsAt }
@@ -20,11 +20,6 @@ const budgetEnv = (tokensPerDay: number) => ({
     free: { sendPerMinute: 10_000, maxConcurrentGenerations: 1_000, tokensPerDay, tokensPerMonth: tokensPerDay * 10, usdPerDay: -1, usdPerMonth: -1 },
   }),
 });
-
-async function conversationOf(t: TestApp, token: string): Promise<string> {
-  const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
-  return created.data!.createConversation.id;
-}
 
 describe('token budgets through the API', () => {
   it('50 concurrent sends against a budget that fits about 10: settled usage never exceeds it; the rest get BUDGET_EXCEEDED', async () => {

@@ -1,21 +1,16 @@
 import { getIntrospectionQuery, type GraphQLFormattedError } from 'graphql';
 import type { Client } from 'graphql-ws';
-import { CONVERSATIONS, CREATE, MESSAGES } from '../helpers/operations';
+import { CONVERSATIONS, MESSAGES } from '../helpers/operations';
 import { sample } from '../helpers/prometheus-text';
 import { postGraphQL } from '../helpers/raw-graphql';
 import { wsClient } from '../helpers/stream-clients';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { conversationOf, startTestApp, type TestApp } from '../helpers/test-app';
 
 /** Each test reproduces a finding of the hardening review (issue 10), then shows it refused. */
 const HISTORY_PAGE = `query History($id: ID!, $last: Int) {
   conversation(id: $id) { id title messages(last: $last) {
     edges { cursor node { id role content status model createdAt usage { promptTokens completionTokens totalTokens } } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`;
-
-async function conversationOf(t: TestApp, token: string): Promise<string> {
-  const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
-  return created.data!.createConversation.id;
-}
 
 /** The errors a subscription is refused with (none if it ran). */
 function refusedOver(client: Client, query: string): Promise<readonly GraphQLFormattedError[]> {

@@ -3,19 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { connectRedis } from '../../src/adapters/redis/redis-connection';
-import { startRedisServer } from '../../src/dev/redis-process';
+import { startRedisServer, type RedisProcess } from '../../src/dev/redis-process';
 import { testRedisUrl } from '../setup/test-services';
 import { sample } from '../helpers/prometheus-text';
-import { CREATE, SEND } from '../helpers/operations';
+import { SEND } from '../helpers/operations';
 import { postGraphQL } from '../helpers/raw-graphql';
-import { codes, startTestApp, type TestApp } from '../helpers/test-app';
+import { conversationOf, codes, startTestApp, type TestApp } from '../helpers/test-app';
 
 const limits = (free: Record<string, number>) => JSON.stringify({ free, pro: { sendPerMinute: 1000, maxConcurrentGenerations: 100 } });
-
-async function conversationOf(t: TestApp, token: string): Promise<string> {
-  const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: {} });
-  return created.data!.createConversation.id;
-}
 
 const sendTo = (t: TestApp, token: string, conversationId: string, content = 'hi') =>
   t.gql<{ sendMessage: { assistantMessage: { status: string } } }>(token, SEND, { input: { conversationId, content } });
@@ -135,13 +130,21 @@ describe('per-IP limits', () => {
   });
 });
 
+/** An app on a redis-server of its own (with a 200 ms command timeout), for tests that stop or stall it. */
+async function withOwnRedis(tier: Record<string, number>, run: (t: TestApp, redis: RedisProcess) => Promise<void>): Promise<void> {
+  const redis = await startRedisServer();
+  const t = await startTestApp({ env: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '200', TIER_LIMITS: limits(tier) } });
+  try {
+    await run(t, redis);
+  } finally {
+    await t.stop();
+    await redis.stop();
+  }
+}
+
 describe('Redis down', () => {
   it('keeps answering within the command timeout, with limits enforced per instance', async () => {
-    const redis = await startRedisServer();
-    const t = await startTestApp({
-      env: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '200', TIER_LIMITS: limits({ sendPerMinute: 3, maxConcurrentGenerations: 5 }) },
-    });
-    try {
+    await withOwnRedis({ sendPerMinute: 3, maxConcurrentGenerations: 5 }, async (t, redis) => {
       const token = await t.token('redis-user');
       const id = await conversationOf(t, token);
       expect((await sendTo(t, token, id)).errors).toBeUndefined();
@@ -159,20 +162,13 @@ describe('Redis down', () => {
       const ready = await fetch(`${t.url}/readyz`);
       expect(ready.status).toBe(503);
       expect(await ready.json()).toEqual({ ready: false, checks: { store: 'ok', redis: 'unavailable' } });
-    } finally {
-      await t.stop();
-      await redis.stop();
-    }
+    });
   });
 });
 
 describe('a Redis stall (issue 10, finding 6)', () => {
   it('leaves no generation slot behind: commands that timed out but ran once Redis resumed are released', async () => {
-    const redis = await startRedisServer();
-    const t = await startTestApp({
-      env: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '200', TIER_LIMITS: limits({ sendPerMinute: 100, maxConcurrentGenerations: 2 }) },
-    });
-    try {
+    await withOwnRedis({ sendPerMinute: 100, maxConcurrentGenerations: 2 }, async (t, redis) => {
       const token = await t.token('stalled-user');
       const id = await conversationOf(t, token);
       process.kill(redis.pid, 'SIGSTOP');
@@ -186,10 +182,7 @@ describe('a Redis stall (issue 10, finding 6)', () => {
       await until(async () => (await sendTo(t, token, id, 'probe')).errors === undefined, 3_000);
       const after = await Promise.all([sendTo(t, token, id, 'three'), sendTo(t, token, id, 'four')]);
       expect(after.map(codes)).toEqual([[], []]);
-    } finally {
-      await t.stop();
-      await redis.stop();
-    }
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 import { FakeOpenAiServer } from '../../src/dev/fake-openai-server';
-import { CREATE, SEND } from '../helpers/operations';
-import { codes, startTestApp, type TestApp } from '../helpers/test-app';
+import { SEND } from '../helpers/operations';
+import { conversationOf, codes, startTestApp, type TestApp } from '../helpers/test-app';
 
 interface Sent {
   sendMessage: {
@@ -10,11 +10,6 @@ interface Sent {
 }
 
 const USED_TODAY = '{ usage { day { usedTokens } } }';
-
-async function conversationOf(t: TestApp, token: string, model?: string): Promise<string> {
-  const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input: { model } });
-  return created.data!.createConversation.id;
-}
 
 describe('model trouble, end to end', () => {
   let backup: FakeOpenAiServer;

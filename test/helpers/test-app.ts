@@ -9,6 +9,7 @@ import type { Embedder } from '../../src/ports/embedder';
 import { signDevToken } from '../../src/services/dev-tokens';
 import { FakeOpenAiServer, type FakeOpenAiServerOptions } from '../../src/dev/fake-openai-server';
 import { testRedisUrl } from '../setup/test-services';
+import { CREATE } from './operations';
 
 export interface TestApp {
   app: App;
@@ -116,4 +117,10 @@ function execute<T>(client: Client, query: string, variables?: Record<string, un
 /** The `extensions.code` of each error, in order. */
 export function codes(result: { errors?: ExecutionResult['errors'] }): unknown[] {
   return (result.errors ?? []).map((error) => error.extensions?.code);
+}
+
+/** A new conversation of the token's user (createConversation through the API); its id. */
+export async function conversationOf(t: TestApp, token: string, input: { model?: string; title?: string; systemPrompt?: string } = {}): Promise<string> {
+  const created = await t.gql<{ createConversation: { id: string } }>(token, CREATE, { input });
+  return created.data!.createConversation.id;
 }

@@ -5,11 +5,10 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import type { Redis } from 'ioredis';
 import type { Config } from './config';
 import { contextFactory, type GraphQLContext } from './graphql/context';
 import { formatError } from './graphql/format-error';
-import { createHttpApp } from './graphql/http-app';
+import { createHttpApp, createMetricsApp } from './graphql/http-app';
 import { operationsPlugin } from './graphql/operations.plugin';
 import { ReadinessProbe, type ReadinessCheck } from './graphql/readiness';
 import { resolvers } from './graphql/resolvers';
@@ -28,7 +27,7 @@ import { ContextWindowService } from './services/context-window/context-window.s
 import type { ResponseCacheService } from './services/response-cache';
 import { createContextCache, createResponseCache, embeddingsCheck } from './wiring/caches';
 import { createBudget, createRateLimits } from './wiring/cost-control';
-import { closeRedis, createRedis, createStore } from './wiring/infrastructure';
+import { closeRedis, createRedis, createStore, type RedisConnections } from './wiring/infrastructure';
 import { createLlm } from './wiring/model';
 import { createStreaming } from './wiring/streaming';
 import { createSseRoute } from './graphql/sse-handler';
@@ -56,8 +55,13 @@ export interface App {
   store: ChatStore;
   log: Logger;
   metrics: Metrics;
-  /** Starts listening; resolves with the base URL (http://host:port). */
+  /**
+   * Starts listening (and the metrics listener, when METRICS_PORT is set, on the same host);
+   * resolves with the API's base URL (http://host:port).
+   */
   listen(port?: number, host?: string): Promise<string>;
+  /** Where Prometheus scrapes, once listening: the metrics listener's /metrics, else the API's. */
+  metricsUrl(): string;
   /** Drains in-flight requests, then closes every connection. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -79,18 +83,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     limits: inputLimits,
     pages: { defaultSize: config.chat.pageSizeDefault, maxSize: config.chat.pageSizeMax },
   });
-  const limits = createRateLimits(config, redis, log, metrics);
-  const budget = createBudget(config, redis, log, metrics);
+  const limits = createRateLimits(config, redis.main, log, metrics);
+  const budget = createBudget(config, redis.main, log, metrics);
   const tokenCounter = new TokenCounter();
   const context = new ContextWindowService({
-    store, cache: createContextCache(config, redis, log, metrics), tokens: tokenCounter, summarizer: llm, log,
+    store, cache: createContextCache(config, redis.cache, log, metrics), tokens: tokenCounter, summarizer: llm, log,
     options: config.context,
     onCache: (level, result) => metrics.cacheRequests.inc({ level, result }),
   });
-  const responseCache = createResponseCache(config, redis, log, metrics, overrides.embedder);
+  const responseCache = createResponseCache(config, redis.cache, log, metrics, overrides.embedder);
   // Awaited (bounded by the embeddings timeout) so a dead endpoint is reported before traffic arrives.
   await responseCache?.probeEmbeddings();
-  const streaming = createStreaming(config, redis, store, log, metrics);
+  const streaming = createStreaming(config, redis.main, store, log, metrics);
   const chat = new ChatService({
     store, llm, log, metrics, limits, budget, tokens: tokenCounter, context,
     bus: streaming.bus, generations: streaming.registry,
@@ -138,13 +142,29 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     await readiness.check();
   };
   const requestContext = contextFactory(contextDeps);
-  httpServer.on('request', createHttpApp({ apollo, readiness, log, metrics, onScrape, trustProxy: config.limits.trustProxy, context: requestContext, sse, corsOrigins: config.http.corsOrigins, strictCsp: config.isProduction }));
+  const { metricsPort } = config.http;
+  httpServer.on('request', createHttpApp({
+    apollo, readiness, log, metrics, onScrape, trustProxy: config.limits.trustProxy, context: requestContext, sse,
+    corsOrigins: config.http.corsOrigins, strictCsp: config.isProduction, serveMetrics: metricsPort === undefined,
+  }));
+  const metricsServer = metricsPort === undefined ? null : createServer(createMetricsApp({ metrics, onScrape }));
+  let apiUrl: string | undefined;
+  let metricsUrl: string | undefined;
   const sweeper = new PendingSweeper(store, log, config.chat.pendingStaleMs);
   sweeper.start();
   let stopping: Promise<void> | null = null;
   return {
     httpServer, store, log, metrics,
-    listen: (port = config.http.port, host = config.http.host) => listen(httpServer, port, host),
+    listen: async (port = config.http.port, host = config.http.host) => {
+      apiUrl = await listen(httpServer, port, host);
+      if (metricsServer) metricsUrl = `${await listen(metricsServer, metricsPort!, host)}/metrics`;
+      return apiUrl;
+    },
+    metricsUrl: () => {
+      const url = metricsUrl ?? (apiUrl && !metricsServer ? `${apiUrl}/metrics` : undefined);
+      if (!url) throw new Error('metricsUrl: the app is not listening yet');
+      return url;
+    },
     stop: () =>
       (stopping ??= shutdown(apollo, streaming.registry, config.http.shutdownGraceMs, log, [
         async () => sweeper.stop(),
@@ -152,6 +172,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         async () => ownLlm?.close(),
         async () => (overrides.store ? undefined : store.close()),
         async () => closeRedis(redis),
+        async () => closeServer(metricsServer),
       ])),
   };
 }
@@ -191,11 +212,20 @@ function createApollo(
   });
 }
 
-function readinessChecks(store: ChatStore, redis: Redis | null, responseCache: ResponseCacheService | null): ReadinessCheck[] {
+function readinessChecks(store: ChatStore, redis: RedisConnections, responseCache: ResponseCacheService | null): ReadinessCheck[] {
   const checks: ReadinessCheck[] = [{ name: 'store', check: () => store.ping() }];
-  if (redis) checks.push({ name: 'redis', check: async () => void (await redis.ping()) });
+  const { main, cache } = redis;
+  if (main) checks.push({ name: 'redis', check: async () => void (await main.ping()) });
+  // The caches absorb their Redis' failures (they miss), so losing it costs tokens, not service.
+  if (cache && cache !== main) checks.push({ name: 'cache-redis', critical: false, check: async () => void (await cache.ping()) });
   if (responseCache?.embeddingHealth()) checks.push(embeddingsCheck(responseCache));
   return checks;
+}
+
+function closeServer(server: Server | null): Promise<void> {
+  if (!server?.listening) return Promise.resolve();
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 function listen(httpServer: Server, port: number, host: string): Promise<string> {

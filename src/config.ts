@@ -3,6 +3,8 @@ import { z } from 'zod';
 /** Public so tests and the dev launcher can see what they are overriding. */
 export const DEV_JWT_SECRET = 'parley-dev-secret-not-for-production-use-0123456789';
 const MIN_SECRET_BYTES = 32;
+/** Prometheus' customary port range; internal only (compose does not publish it). */
+export const DEFAULT_PRODUCTION_METRICS_PORT = 9464;
 /** A secret's estimated entropy (length × Shannon entropy of its characters) must reach this. */
 const MIN_SECRET_BITS = 100;
 /** Words that mark a value as one to be replaced (compose's and README's examples among them). */
@@ -79,10 +81,17 @@ const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().default('0.0.0.0'),
   PORT: int(4000, 0, 65_535),
+  /** Serve /metrics on its own listener (then not on PORT); production's default is 9464. */
+  METRICS_PORT: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.coerce.number().int().min(0).max(65_535).optional(),
+  ),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   MONGODB_URI: optionalString,
   MONGODB_POOL_SIZE: int(20, 1),
   REDIS_URL: optionalString,
+  /** The caches' Redis (context windows, replies); bounded and evicting. Default: REDIS_URL. */
+  CACHE_REDIS_URL: optionalString,
   REDIS_COMMAND_TIMEOUT_MS: int(500, 10),
   REDIS_KEY_PREFIX: z.string().default('parley:'),
   OPENAI_API_KEY: optionalString,
@@ -183,10 +192,19 @@ export interface Config {
     shutdownGraceMs: number;
     /** Browser origins allowed to call the API from another origin (CORS); none by default. */
     corsOrigins: string[];
+    /** /metrics on a listener of its own (same host) when set; otherwise on the API port. */
+    metricsPort?: number;
   };
   logLevel: Env['LOG_LEVEL'];
   mongo: { uri?: string; poolSize: number };
-  redis: { url?: string; commandTimeoutMs: number; keyPrefix: string };
+  redis: {
+    /** Rate limits, budgets, slots and reply streams: must not evict. */
+    url?: string;
+    /** Context and response caches, when they live apart (bounded, evicting); else `url`. */
+    cacheUrl?: string;
+    commandTimeoutMs: number;
+    keyPrefix: string;
+  };
   openai: {
     apiKey?: string;
     /** Every key for the primary provider, rotated: OPENAI_API_KEY then OPENAI_API_KEYS. */
@@ -334,6 +352,9 @@ function crossFieldProblems(env: Env): string[] {
   }
   if (production && !env.MONGODB_URI) problems.push('MONGODB_URI: required in production');
   if (production && !env.REDIS_URL) problems.push('REDIS_URL: required in production');
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+    problems.push('METRICS_PORT: must differ from PORT (unset it to serve /metrics on the API port)');
+  }
   if (production && !env.OPENAI_API_KEY) problems.push('OPENAI_API_KEY: required in production');
   for (const origin of env.CORS_ORIGINS) {
     if (!isOrigin(origin)) problems.push(`CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path, no wildcard)`);
@@ -377,10 +398,13 @@ function toConfig(env: Env): Config {
   return {
     env: env.NODE_ENV,
     isProduction: env.NODE_ENV === 'production',
-    http: { host: env.HOST, port: env.PORT, shutdownGraceMs: env.SHUTDOWN_GRACE_MS, corsOrigins: env.CORS_ORIGINS },
+    http: {
+      host: env.HOST, port: env.PORT, shutdownGraceMs: env.SHUTDOWN_GRACE_MS, corsOrigins: env.CORS_ORIGINS,
+      metricsPort: env.METRICS_PORT ?? (env.NODE_ENV === 'production' ? DEFAULT_PRODUCTION_METRICS_PORT : undefined),
+    },
     logLevel: env.LOG_LEVEL,
     mongo: { uri: env.MONGODB_URI, poolSize: env.MONGODB_POOL_SIZE },
-    redis: { url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, keyPrefix: env.REDIS_KEY_PREFIX },
+    redis: { url: env.REDIS_URL, cacheUrl: env.CACHE_REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, keyPrefix: env.REDIS_KEY_PREFIX },
     openai: {
       apiKey: env.OPENAI_API_KEY,
       apiKeys: [...new Set([...(env.OPENAI_API_KEY ? [env.OPENAI_API_KEY] : []), ...env.OPENAI_API_KEYS])],

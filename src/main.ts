@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 export async function run(config: Config, onStarted?: (url: string, app: App) => void | Promise<void>): Promise<App> {
   const app = await createApp(config);
   const url = await app.listen();
-  app.log.info('parley listening', { url: `${url}/graphql`, env: config.env });
+  app.log.info('parley listening', { url: `${url}/graphql`, metrics: app.metricsUrl(), env: config.env });
   await onStarted?.(url, app);
   stopOnSignals(app);
   return app;

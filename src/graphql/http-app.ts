@@ -26,7 +26,11 @@ export interface HttpAppDeps {
   corsOrigins: string[];
   /** Production: a strict Content-Security-Policy (no landing page to allow for). */
   strictCsp: boolean;
+  /** False when /metrics has a listener of its own (METRICS_PORT): then the API port does not serve it. */
+  serveMetrics: boolean;
 }
+
+export type MetricsDeps = Pick<HttpAppDeps, 'metrics' | 'onScrape'>;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -53,10 +57,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/metrics', async (_req, res) => {
-    await deps.onScrape();
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
+  if (deps.serveMetrics) app.get('/metrics', metricsRoute(deps));
   app.get('/readyz', async (_req, res) => {
     const report = await deps.readiness.check();
     res.status(report.ready ? 200 : 503).json(report);
@@ -72,6 +73,23 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   }));
   app.use('/graphql', express.json({ limit: '1mb' }), deps.sse.handle, expressMiddleware(deps.apollo, { context: deps.context }));
   app.use(httpErrors(deps.log));
+  return app;
+}
+
+const metricsRoute = (deps: MetricsDeps) => async (_req: Request, res: Response): Promise<void> => {
+  await deps.onScrape();
+  res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+};
+
+/**
+ * The metrics listener (METRICS_PORT): /metrics and nothing else, so the API port can be public
+ * while the scrape stays on an internal network.
+ */
+export function createMetricsApp(deps: MetricsDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', metricsRoute(deps));
+  app.use((_req, res) => void res.status(404).type('text/plain').send('Not found: this port serves /metrics only\n'));
   return app;
 }
 

@@ -4,7 +4,7 @@ import { MemoryChatStore } from '../adapters/memory/memory-chat-store';
 import { MongoChatStore } from '../adapters/mongo/mongo-chat-store';
 import { connectMongo } from '../adapters/mongo/mongo-connection';
 import { guardUnavailable } from '../adapters/mongo/unavailable-guard';
-import { connectRedis } from '../adapters/redis/redis-connection';
+import { connectRedis, evictionSettings, type EvictionSettings } from '../adapters/redis/redis-connection';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { timeAsyncMethods } from '../observability/method-proxy';
@@ -39,19 +39,63 @@ export function timedRedis<T extends object>(target: T, component: string, metri
   );
 }
 
-export async function createRedis(config: Config, log: Logger): Promise<Redis | null> {
-  if (!config.redis.url) return null;
-  const redis = await connectRedis({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs });
+/**
+ * The two roles Redis plays. `main` holds what must never be evicted: rate limits, budgets,
+ * generation slots and reply streams. `cache` holds the context and response caches, which may
+ * be evicted at any time; it is `main` unless CACHE_REDIS_URL names another server.
+ */
+export interface RedisConnections {
+  main: Redis | null;
+  cache: Redis | null;
+}
+
+export async function createRedis(config: Config, log: Logger): Promise<RedisConnections> {
+  const { url, cacheUrl, commandTimeoutMs } = config.redis;
+  const main = url ? await openRedis(url, 'Redis', commandTimeoutMs, log) : null;
+  const separate = cacheUrl !== undefined && cacheUrl !== url;
+  let cache = main;
+  try {
+    if (separate) cache = await openRedis(cacheUrl, 'the cache Redis (CACHE_REDIS_URL)', commandTimeoutMs, log);
+  } catch (error: unknown) {
+    main?.disconnect();
+    throw error;
+  }
+  if (main) warnOnEviction(log, 'REDIS_URL', await evictionSettings(main), false);
+  if (separate && cache) warnOnEviction(log, 'CACHE_REDIS_URL', await evictionSettings(cache), true);
+  return { main, cache };
+}
+
+async function openRedis(url: string, label: string, commandTimeoutMs: number, log: Logger): Promise<Redis> {
+  const redis = await connectRedis({ url, commandTimeoutMs, label });
   let lastWarned = 0;
   redis.on('error', (error: Error) => {
     if (Date.now() - lastWarned < 10_000) return;
     lastWarned = Date.now();
-    log.warn('redis connection error', { err: error.message });
+    log.warn(`${label}: connection error`, { err: error.message });
   });
   return redis;
 }
 
-export async function closeRedis(redis: Redis | null): Promise<void> {
-  if (redis?.status === 'ready') await redis.quit().catch(() => redis.disconnect());
-  else redis?.disconnect();
+/**
+ * Says at boot when a Redis is set up against its role: the main one must not evict (a lost
+ * budget key hands out spend nobody counted, a lost slot key lifts a limit), a cache-only one
+ * should be bounded and evict (else it grows until writes fail).
+ */
+function warnOnEviction(log: Logger, variable: string, settings: EvictionSettings | null, cacheOnly: boolean): void {
+  if (!settings) return;
+  const bounded = settings.maxmemory > 0;
+  const evicts = bounded && settings.policy !== 'noeviction';
+  if (!cacheOnly && evicts) {
+    log.warn(`${variable}: this Redis evicts keys (maxmemory-policy ${settings.policy}); limits and budgets kept there can vanish. Use maxmemory-policy noeviction, and CACHE_REDIS_URL for an evicting cache`, { variable });
+  }
+  if (cacheOnly && !evicts) {
+    log.warn(`${variable}: this cache Redis is ${bounded ? 'bounded but does not evict (writes fail when full)' : 'unbounded (maxmemory 0)'}; set maxmemory and maxmemory-policy allkeys-lru`, { variable });
+  }
+}
+
+export async function closeRedis({ main, cache }: RedisConnections): Promise<void> {
+  for (const redis of new Set([main, cache])) {
+    if (redis?.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+    else redis?.disconnect();
+  }
 }

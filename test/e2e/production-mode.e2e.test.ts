@@ -9,7 +9,8 @@ describe('NODE_ENV=production', () => {
   beforeAll(async () => {
     t = await startTestApp({
       store: new MemoryChatStore(),
-      env: { NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET, MONGODB_URI: 'mongodb://127.0.0.1:9/unused' },
+      // METRICS_PORT 0: a free port instead of production's default 9464, so test files can run side by side.
+      env: { NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET, MONGODB_URI: 'mongodb://127.0.0.1:9/unused', METRICS_PORT: '0' },
     });
   });
   afterAll(async () => t.stop());
@@ -35,6 +36,17 @@ describe('NODE_ENV=production', () => {
   it('serves no Sandbox landing page', async () => {
     const response = await fetch(`${t.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(await response.text()).not.toMatch(/sandbox/i);
+  });
+
+  it('serves /metrics on its own listener only: not on the API port, and nothing else there (issue 10, finding 9)', async () => {
+    const scrape = await fetch(t.app.metricsUrl());
+    expect(scrape.status).toBe(200);
+    expect(await scrape.text()).toMatch(/^parley_graphql_operations_total/m);
+    const metricsBase = new URL(t.app.metricsUrl()).origin;
+    expect(metricsBase).not.toBe(t.url);
+    expect((await fetch(`${t.url}/metrics`)).status).toBe(404);
+    expect((await fetch(`${metricsBase}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' })).status).toBe(404);
+    expect((await fetch(`${metricsBase}/readyz`)).status).toBe(404);
   });
 
   it('still serves the API to a valid token', async () => {

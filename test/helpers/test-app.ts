@@ -80,7 +80,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     app, url, fake, store: app.store,
     token: (userId, tier) => signDevToken({ secret: DEV_JWT_SECRET, userId, tier }),
     gql: (token, query, variables) => execute(client(token), query, variables),
-    metrics: async () => (await fetch(`${url}/metrics`)).text(),
+    metrics: async () => (await fetch(app.metricsUrl())).text(),
     post: (body, headers = {}) =>
       fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }),
     stop: async () => {

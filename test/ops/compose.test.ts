@@ -43,7 +43,7 @@ describe('docker-compose.yml', () => {
 
   it('is a Compose-spec file (no version key) with the whole stack, and the fake model only under the demo profile', () => {
     expect(readYaml('docker-compose.yml')).not.toHaveProperty('version');
-    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['parley', 'mongo', 'redis', 'prometheus', 'grafana', 'fake-openai']));
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['parley', 'mongo', 'redis', 'redis-cache', 'prometheus', 'grafana', 'fake-openai']));
     expect(serviceOf(compose, 'fake-openai').profiles).toEqual(['demo']);
     const profiled = services.filter(([, svc]) => svc.profiles !== undefined).map(([name]) => name);
     expect(profiled).toEqual(['fake-openai']);
@@ -79,7 +79,7 @@ describe('docker-compose.yml', () => {
       for (const mapping of svc.ports ?? []) expect({ name, mapping: interpolate(mapping, FILLED_ENV) }).toEqual({ name, mapping: expect.stringMatching(/^127\.0\.0\.1:\d+:\d+$/) });
     }
     expect(serviceOf(compose, 'fake-openai').ports ?? []).toEqual([]);
-    for (const name of ['mongo', 'redis']) expect(serviceOf(compose, name).ports ?? []).toEqual([]);
+    for (const name of ['mongo', 'redis', 'redis-cache']) expect(serviceOf(compose, name).ports ?? []).toEqual([]);
     const grafana = serviceOf(compose, 'grafana').environment ?? {};
     expect(String(grafana.GF_AUTH_ANONYMOUS_ENABLED)).toBe('false');
     expect(requiredVariables(String(grafana.GF_SECURITY_ADMIN_PASSWORD))).toEqual(['GRAFANA_ADMIN_PASSWORD']);
@@ -89,6 +89,7 @@ describe('docker-compose.yml', () => {
     expect(dependenciesOf(serviceOf(compose, 'parley'))).toMatchObject({
       mongo: { condition: 'service_healthy' },
       redis: { condition: 'service_healthy' },
+      'redis-cache': { condition: 'service_healthy' },
     });
     for (const [name, svc] of services) {
       for (const dependency of Object.keys(dependenciesOf(svc))) {
@@ -116,12 +117,38 @@ describe('docker-compose.yml', () => {
     expect(uri.searchParams.get('replicaSet')).toBe('rs0');
   });
 
-  it('runs Redis with the append-only file on a volume, checked by redis-cli ping', () => {
+  it('splits Redis: limits and budgets on a persistent one that never evicts, caches on a bounded one that does (issue 10, finding 9)', () => {
     const redis = serviceOf(compose, 'redis');
-    expect(commandOf(redis).join(' ')).toMatch(/--appendonly yes\b/);
-    expect(healthcheckText(redis)).toMatch(/redis-cli.*ping/);
+    const persistent = commandOf(redis).join(' ');
+    expect(persistent).toMatch(/--appendonly yes\b/);
+    expect(persistent).toMatch(/--maxmemory-policy noeviction\b/);
+    expect(persistent).not.toMatch(/--maxmemory \S/);
     expect(mountsOf(redis)).toContainEqual({ source: 'redis-data', target: '/data', named: true });
-    expect(new URL(parleyEnvironment(compose).REDIS_URL ?? '').host).toBe('redis:6379');
+
+    const cache = serviceOf(compose, 'redis-cache');
+    const bounded = interpolate(commandOf(cache).join(' '), FILLED_ENV);
+    expect(bounded).toMatch(/--maxmemory \d+(mb|gb)\b/);
+    expect(bounded).toMatch(/--maxmemory-policy allkeys-(lru|lfu)\b/);
+    expect(bounded).toMatch(/--appendonly no\b/);
+    expect(mountsOf(cache)).toEqual([]);
+    for (const svc of [redis, cache]) expect(healthcheckText(svc)).toMatch(/redis-cli.*ping/);
+
+    const environment = parleyEnvironment(compose);
+    expect(new URL(environment.REDIS_URL ?? '').host).toBe('redis:6379');
+    expect(new URL(environment.CACHE_REDIS_URL ?? '').host).toBe('redis-cache:6379');
+    expect(loadConfig(environment).redis).toMatchObject({ url: environment.REDIS_URL, cacheUrl: environment.CACHE_REDIS_URL });
+  });
+
+  it('serves metrics on their own port inside the network and publishes only the API port (issue 10, finding 9)', () => {
+    const parley = serviceOf(compose, 'parley');
+    const config = loadConfig(parleyEnvironment(compose));
+    expect(config.http.metricsPort).toBeDefined();
+    expect(config.http.metricsPort).not.toBe(config.http.port);
+    const published = (parley.ports ?? []).map((mapping) => interpolate(mapping, FILLED_ENV).split(':').at(-1));
+    expect(published).toEqual([String(config.http.port)]);
+    for (const [name, svc] of services) {
+      for (const mapping of svc.ports ?? []) expect({ name, target: interpolate(mapping, FILLED_ENV).split(':').at(-1) }).not.toEqual({ name, target: String(config.http.metricsPort) });
+    }
   });
 
   it('declares every named volume it uses and uses every one it declares', () => {

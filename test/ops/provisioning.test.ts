@@ -48,13 +48,13 @@ describe('Prometheus', () => {
     for (const file of config.rule_files) expect({ file, exists: exists(join('prometheus', file)) }).toEqual({ file, exists: true });
   });
 
-  it("scrapes Parley's /metrics on the service and port compose runs it on", () => {
+  it("scrapes Parley's /metrics on the service and the metrics port compose runs it on", () => {
     const job = config.scrape_configs.find((item) => item.job_name === 'parley');
     expect(job?.metrics_path ?? '/metrics').toBe('/metrics');
     const [host, port] = (job?.static_configs[0]?.targets[0] ?? '').split(':');
     expect(host).toBe('parley');
     const parley = serviceOf(compose, 'parley');
-    expect(interpolateDefaults(String(parley.environment?.PORT))).toBe(port);
+    expect(interpolateDefaults(String(parley.environment?.METRICS_PORT))).toBe(port);
   });
 
   it('has rules with an expression, a duration, a severity and a summary and description each', () => {

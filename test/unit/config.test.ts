@@ -137,6 +137,19 @@ describe('loadConfig in production', () => {
     expect(() => loadConfig({ ...production, JWT_SECRET: '3f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f0a9c1e3b5d7f9a2c4e6b8d0f1a' })).not.toThrow();
   });
 
+  it('serves /metrics on port 9464 by default, apart from the API; elsewhere on the API port unless METRICS_PORT is set', () => {
+    expect(loadConfig(production).http.metricsPort).toBe(9464);
+    expect(loadConfig({ ...production, METRICS_PORT: '9100' }).http.metricsPort).toBe(9100);
+    expect(loadConfig({}).http.metricsPort).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: '9100' }).http.metricsPort).toBe(9100);
+    expect(named(configError({ ...production, METRICS_PORT: '4000' }))).toEqual(['METRICS_PORT']);
+  });
+
+  it('keeps the caches on REDIS_URL unless CACHE_REDIS_URL names their own Redis', () => {
+    expect(loadConfig(production).redis).toMatchObject({ url: production.REDIS_URL, cacheUrl: undefined });
+    expect(loadConfig({ ...production, CACHE_REDIS_URL: 'redis://lru.internal:6379' }).redis).toMatchObject({ url: production.REDIS_URL, cacheUrl: 'redis://lru.internal:6379' });
+  });
+
   it('refuses the development secret', () => {
     const error = configError({ ...production, JWT_SECRET: DEV_JWT_SECRET });
     expect(error.problems).toEqual([expect.stringContaining('development secret')]);

@@ -4,6 +4,8 @@ export interface RedisConnectionOptions {
   url: string;
   /** No command waits longer than this on a slow or dead Redis. */
   commandTimeoutMs: number;
+  /** How failures name it; `Redis` unless it is one of several. */
+  label?: string;
 }
 
 /**
@@ -33,11 +35,30 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
   } catch (error: unknown) {
     redis.disconnect();
     const reason = lastError?.message ?? (error instanceof Error ? error.message : String(error));
-    throw new Error(`cannot reach Redis at ${withoutCredentials(options.url)}: ${reason}`, { cause: error });
+    throw new Error(`cannot reach ${options.label ?? 'Redis'} at ${withoutCredentials(options.url)}: ${reason}`, { cause: error });
   } finally {
     redis.off('error', keep);
   }
   return redis;
+}
+
+export interface EvictionSettings {
+  /** 0: unbounded. */
+  maxmemory: number;
+  policy: string;
+}
+
+/** What INFO says about memory bounds; null where INFO is not allowed (some managed services rename it). */
+export async function evictionSettings(redis: Redis): Promise<EvictionSettings | null> {
+  try {
+    const info = await redis.info('memory');
+    const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+    const policy = field('maxmemory_policy');
+    const maxmemory = Number(field('maxmemory'));
+    return policy === undefined || !Number.isFinite(maxmemory) ? null : { maxmemory, policy };
+  } catch {
+    return null;
+  }
 }
 
 /** The URL as it may be logged: user and password removed. */

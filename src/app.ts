@@ -215,9 +215,9 @@ function createApollo(
 function readinessChecks(store: ChatStore, redis: RedisConnections, responseCache: ResponseCacheService | null): ReadinessCheck[] {
   const checks: ReadinessCheck[] = [{ name: 'store', check: () => store.ping() }];
   const { main, cache } = redis;
-  if (main) checks.push({ name: 'redis', check: async () => void (await main.ping()) });
+  if (main) checks.push({ name: 'redis', check: async () => void (await main.client.ping()) });
   // The caches absorb their Redis' failures (they miss), so losing it costs tokens, not service.
-  if (cache && cache !== main) checks.push({ name: 'cache-redis', critical: false, check: async () => void (await cache.ping()) });
+  if (cache && cache !== main) checks.push({ name: 'cache-redis', critical: false, check: async () => void (await cache.client.ping()) });
   if (responseCache?.embeddingHealth()) checks.push(embeddingsCheck(responseCache));
   return checks;
 }

@@ -12,6 +12,7 @@ import type {
 import { MICRO_USD_PER_USD, budgetPeriods, isUnlimited, resetsAt, type TierBudget } from './budget/budget-periods';
 import { PriceTable, type ModelPrice, type PricedUsage } from './budget/price-table';
 import { StoreFailover, type StoreRole } from './budget/store-failover';
+import { sendUntilConfirmed } from './send-until-confirmed';
 import type { Viewer } from './viewer';
 
 export type { TierBudget } from './budget/budget-periods';
@@ -32,6 +33,10 @@ export interface BudgetServiceDeps {
   storeTimeoutMs?: number;
   /** @defaultValue 30_000 */
   warnIntervalMs?: number;
+  /** Waits between the background sends of a release the store did not confirm. */
+  releaseRetryDelaysMs?: readonly number[];
+  /** `store` for releases sent in the background: without a fail-fast guard, so they go out at once. */
+  backgroundStore?: BudgetStore;
 }
 
 export interface BudgetRequest {
@@ -106,7 +111,7 @@ export class BudgetService {
       () => this.deps.fallback.reserve(viewer.id, id, amount, periods, this.deps.reservationTtlMs),
     );
     // A reserve that timed out may still land; releasing it keeps it from holding budget until it expires.
-    if (via === 'fallback') this.deps.store.release(viewer.id, id).catch(() => undefined);
+    if (via === 'fallback') this.releaseLate(viewer.id, id);
     if (!result.ok) throw new BudgetExceededError(EXCEEDED_MESSAGE[result.period], resetsAt(result.period, now), result.period);
     return { id, userId: viewer.id, amount, periods, store: via };
   }
@@ -120,14 +125,22 @@ export class BudgetService {
     const { id, userId, periods } = reservation;
     const settleIn = (store: BudgetStore) => () => store.settle(userId, id, actual, periods);
     if (reservation.store === 'fallback') return settleIn(this.deps.fallback)();
-    await this.failover.run('settle', settleIn(this.deps.store), settleIn(this.deps.fallback));
+    const { via } = await this.failover.run('settle', settleIn(this.deps.store), settleIn(this.deps.fallback));
+    // Charged here instead; the shared hold must not keep counting until it expires.
+    if (via === 'fallback') this.releaseLate(userId, id);
   }
 
   /** Drops the hold; if the store cannot be reached the reservation simply expires. Never throws. */
   async release(reservation: Reservation): Promise<void> {
     const { id, userId } = reservation;
     if (reservation.store === 'fallback') return this.deps.fallback.release(userId, id);
-    await this.failover.attempt('release', () => this.deps.store.release(userId, id));
+    if (!(await this.failover.attempt('release', () => this.deps.store.release(userId, id)))) this.releaseLate(userId, id);
+  }
+
+  /** Releases a shared hold by its id in the background, again until the store confirms. */
+  private releaseLate(userId: string, reservationId: string): void {
+    const store = this.deps.backgroundStore ?? this.deps.store;
+    sendUntilConfirmed(() => store.release(userId, reservationId), this.deps.releaseRetryDelaysMs);
   }
 
   async usage(viewer: Viewer): Promise<BudgetReport> {

@@ -1,3 +1,4 @@
+import { RELEASE_RETRY_DELAYS_MS, sendUntilConfirmed } from './send-until-confirmed';
 import type { ConcurrencyLimiter, LimitDecision, RateLimiter } from '../ports/rate-limiter';
 
 /** Called when the shared store failed and the in-process limiter answered instead. */
@@ -34,14 +35,11 @@ export class InsuredRateLimiter implements RateLimiter {
   }
 }
 
-/** Waits between the releases sent for a claim that may have landed late: about a minute in all. */
-const LATE_RELEASE_DELAYS_MS = [0, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
-
 /**
  * Same insurance for concurrency slots; a slot is released where it was taken. A claim that
  * failed on the client (a command timeout while Redis stalled) may still run in Redis once it
- * resumes: its holder token is released there too, and again until Redis confirms, so a stall
- * never leaves a slot that locks the user out until its TTL.
+ * resumes: its holder token is released there too, and again until Redis confirms; so is a slot
+ * whose release failed. A stall never leaves a slot that locks the user out until its TTL.
  */
 export class InsuredConcurrencyLimiter implements ConcurrencyLimiter {
   private readonly takenLocally = new Set<string>();
@@ -50,7 +48,12 @@ export class InsuredConcurrencyLimiter implements ConcurrencyLimiter {
     private readonly shared: ConcurrencyLimiter,
     private readonly local: ConcurrencyLimiter,
     private readonly onInsurance: OnInsurance,
-    private readonly lateReleaseDelaysMs: readonly number[] = LATE_RELEASE_DELAYS_MS,
+    private readonly releaseDelaysMs: readonly number[] = RELEASE_RETRY_DELAYS_MS,
+    /**
+     * The shared limiter for releases sent in the background: the same store without the
+     * fail-fast guard `shared` may have, so a release goes out at once, right behind the claim.
+     */
+    private readonly background: ConcurrencyLimiter = shared,
   ) {}
 
   async acquire(key: string, holderId: string, max: number, ttlMs: number): Promise<LimitDecision> {
@@ -58,21 +61,16 @@ export class InsuredConcurrencyLimiter implements ConcurrencyLimiter {
       return await this.shared.acquire(key, holderId, max, ttlMs);
     } catch (error: unknown) {
       this.onInsurance('concurrency', error);
-      this.releaseLate(key, holderId, 0);
+      this.releaseLate(key, holderId);
       const decision = await this.local.acquire(key, holderId, max, ttlMs);
       if (decision.allowed) this.takenLocally.add(holderId);
       return decision;
     }
   }
 
-  /** Sends the release after the failed claim (on the same connection, so Redis runs it after), until one is confirmed. */
-  private releaseLate(key: string, holderId: string, attempt: number): void {
-    const delay = this.lateReleaseDelaysMs[attempt];
-    if (delay === undefined) return;
-    const timer = setTimeout(() => {
-      this.shared.release(key, holderId).catch(() => this.releaseLate(key, holderId, attempt + 1));
-    }, delay);
-    timer.unref();
+  /** Sends the release (after a failed claim: on the same connection, so Redis runs it after) until one is confirmed. */
+  private releaseLate(key: string, holderId: string): void {
+    sendUntilConfirmed(() => this.background.release(key, holderId), this.releaseDelaysMs);
   }
 
   async release(key: string, holderId: string): Promise<void> {
@@ -80,8 +78,8 @@ export class InsuredConcurrencyLimiter implements ConcurrencyLimiter {
     try {
       await this.shared.release(key, holderId);
     } catch (error: unknown) {
-      // The slot expires by its TTL; nothing else can be done from here.
       this.onInsurance('concurrency', error);
+      this.releaseLate(key, holderId);
     }
   }
 }

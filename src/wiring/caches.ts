@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../config';
 import { MemoryContextCache } from '../adapters/memory/memory-context-cache';
 import { RedisContextCache } from '../adapters/redis/redis-context-cache';
@@ -11,7 +10,7 @@ import { OpenAiEmbedder } from '../adapters/openai/openai-embedder';
 import { RedisResponseCache } from '../adapters/redis/redis-response-cache';
 import { ReadinessFailure, type ReadinessCheck } from '../graphql/readiness';
 import { ResponseCacheService } from '../services/response-cache';
-import { timedRedis } from './infrastructure';
+import { redisComponent, timedRedis, type RedisLink } from './infrastructure';
 
 /** Logs a cache's absorbed Redis failures at most every 10 s each, so an outage is one line, not thousands. */
 export function throttledWarn(log: Logger, message: string): (operation: string, error: unknown) => void {
@@ -24,22 +23,24 @@ export function throttledWarn(log: Logger, message: string): (operation: string,
 }
 
 /** Context windows in Redis; per instance in memory when there is no Redis (readers re-check freshness). */
-export function createContextCache(config: Config, redis: Redis | null, log: Logger, metrics: Metrics): ContextCache {
+export function createContextCache(config: Config, redis: RedisLink | null, log: Logger, metrics: Metrics): ContextCache {
   const ttlSeconds = config.context.cacheTtlSeconds;
   if (!redis) return new MemoryContextCache({ ttlSeconds });
-  const cache = new RedisContextCache(redis, {
+  const cache = new RedisContextCache(redis.client, {
+    health: redis.health,
     prefix: `${config.redis.keyPrefix}ctx:`,
     ttlSeconds,
     onError: throttledWarn(log, 'context cache unavailable; building windows from the store'),
   });
+  // Not guarded from outside: this port never rejects, the adapter consults the health itself.
   return timedRedis(cache, 'context-cache', metrics);
 }
 
 /** Exact and similar-query reply cache; none at all when RESPONSE_CACHE_ENABLED=false. */
-export function createResponseCache(config: Config, redis: Redis | null, log: Logger, metrics: Metrics, embedder?: Embedder): ResponseCacheService | null {
+export function createResponseCache(config: Config, redis: RedisLink | null, log: Logger, metrics: Metrics, embedder?: Embedder): ResponseCacheService | null {
   const settings = config.responseCache;
   if (!settings.enabled) return null;
-  const store = redis ? timedRedis(new RedisResponseCache(redis, { prefix: `${config.redis.keyPrefix}rc:` }), 'response-cache', metrics) : new MemoryResponseCache();
+  const store = redis ? redisComponent(new RedisResponseCache(redis.client, { prefix: `${config.redis.keyPrefix}rc:` }), redis, 'response-cache', metrics) : new MemoryResponseCache();
   return new ResponseCacheService({
     store,
     embedder: settings.similarEnabled ? (embedder ?? createEmbedder(config)) : null,

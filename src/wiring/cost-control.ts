@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../config';
 import { memoryRateLimiter, redisRateLimiter } from '../adapters/flexible/flexible-rate-limiter';
 import { MemoryBudgetStore } from '../adapters/memory/memory-budget-store';
@@ -11,10 +10,10 @@ import type { RateLimiterSpec } from '../ports/rate-limiter';
 import { BudgetService } from '../services/budget.service';
 import { InsuredConcurrencyLimiter, InsuredRateLimiter } from '../services/insured-limiters';
 import { RateLimitService } from '../services/rate-limit.service';
-import { timedRedis } from './infrastructure';
+import { redisComponent, timedRedis, type RedisLink } from './infrastructure';
 
 /** Limits on Redis with in-process insurance; in process only when there is no Redis. */
-export function createRateLimits(config: Config, redis: Redis | null, log: Logger, metrics: Metrics): RateLimitService {
+export function createRateLimits(config: Config, redis: RedisLink | null, log: Logger, metrics: Metrics): RateLimitService {
   const prefix = config.redis.keyPrefix;
   const warned = new Map<string, number>();
   const onInsurance = (limiter: string, error: unknown) => {
@@ -25,24 +24,27 @@ export function createRateLimits(config: Config, redis: Redis | null, log: Logge
   };
   const createLimiter = (spec: RateLimiterSpec) =>
     redis
-      ? new InsuredRateLimiter(spec.name, timedRedis(redisRateLimiter(redis, spec, `${prefix}rl`), 'rate-limit', metrics), memoryRateLimiter(spec), onInsurance)
+      ? new InsuredRateLimiter(spec.name, redisComponent(redisRateLimiter(redis.client, spec, `${prefix}rl`), redis, 'rate-limit', metrics), memoryRateLimiter(spec), onInsurance)
       : memoryRateLimiter(spec);
   const local = new MemoryConcurrencyLimiter();
-  const shared = redis ? timedRedis(new RedisConcurrencyLimiter(redis, `${prefix}slots:`), 'concurrency', metrics) : null;
+  const slots = redis ? new RedisConcurrencyLimiter(redis.client, `${prefix}slots:`) : null;
   return new RateLimitService({
     createLimiter,
-    concurrency: shared ? new InsuredConcurrencyLimiter(shared, local, onInsurance) : local,
+    concurrency: slots && redis
+      ? new InsuredConcurrencyLimiter(redisComponent(slots, redis, 'concurrency', metrics), local, onInsurance, undefined, timedRedis(slots, 'concurrency', metrics))
+      : local,
     options: { ...config.limits, generationTtlMs: config.chat.pendingStaleMs },
     onRefused: (limiter) => metrics.rateLimitRejections.inc({ limiter }),
   });
 }
 
 /** Budgets on Redis, falling back per call to this instance's memory. */
-export function createBudget(config: Config, redis: Redis | null, log: Logger, metrics: Metrics): BudgetService {
+export function createBudget(config: Config, redis: RedisLink | null, log: Logger, metrics: Metrics): BudgetService {
   const fallback = new MemoryBudgetStore();
-  const shared = redis ? timedRedis(new RedisBudgetStore(redis, { prefix: `${config.redis.keyPrefix}budget:` }), 'budget', metrics) : null;
+  const budgets = redis ? new RedisBudgetStore(redis.client, { prefix: `${config.redis.keyPrefix}budget:` }) : null;
   return new BudgetService({
-    store: shared ?? fallback,
+    store: budgets && redis ? redisComponent(budgets, redis, 'budget', metrics) : fallback,
+    backgroundStore: budgets ? timedRedis(budgets, 'budget', metrics) : undefined,
     fallback,
     tiers: config.limits.tiers,
     prices: config.budget.prices,

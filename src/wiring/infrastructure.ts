@@ -5,6 +5,7 @@ import { MongoChatStore } from '../adapters/mongo/mongo-chat-store';
 import { connectMongo } from '../adapters/mongo/mongo-connection';
 import { guardUnavailable } from '../adapters/mongo/unavailable-guard';
 import { connectRedis, evictionSettings, type EvictionSettings } from '../adapters/redis/redis-connection';
+import { RedisHealth } from '../adapters/redis/redis-health';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { timeAsyncMethods } from '../observability/method-proxy';
@@ -45,8 +46,14 @@ export function timedRedis<T extends object>(target: T, component: string, metri
  * be evicted at any time; it is `main` unless CACHE_REDIS_URL names another server.
  */
 export interface RedisConnections {
-  main: Redis | null;
-  cache: Redis | null;
+  main: RedisLink | null;
+  cache: RedisLink | null;
+}
+
+/** A connection and its health: components built on it fail fast while it is unhealthy. */
+export interface RedisLink {
+  client: Redis;
+  health: RedisHealth;
 }
 
 export async function createRedis(config: Config, log: Logger): Promise<RedisConnections> {
@@ -57,23 +64,53 @@ export async function createRedis(config: Config, log: Logger): Promise<RedisCon
   try {
     if (separate) cache = await openRedis(cacheUrl, 'the cache Redis (CACHE_REDIS_URL)', commandTimeoutMs, log);
   } catch (error: unknown) {
-    main?.disconnect();
+    main?.client.disconnect();
     throw error;
   }
-  if (main) warnOnEviction(log, 'REDIS_URL', await evictionSettings(main), false);
-  if (separate && cache) warnOnEviction(log, 'CACHE_REDIS_URL', await evictionSettings(cache), true);
+  if (main) warnOnEviction(log, 'REDIS_URL', await evictionSettings(main.client), false);
+  if (separate && cache) warnOnEviction(log, 'CACHE_REDIS_URL', await evictionSettings(cache.client), true);
   return { main, cache };
 }
 
-async function openRedis(url: string, label: string, commandTimeoutMs: number, log: Logger): Promise<Redis> {
-  const redis = await connectRedis({ url, commandTimeoutMs, label });
+async function openRedis(url: string, label: string, commandTimeoutMs: number, log: Logger): Promise<RedisLink> {
+  const client = await connectRedis({ url, commandTimeoutMs, label });
   let lastWarned = 0;
-  redis.on('error', (error: Error) => {
+  client.on('error', (error: Error) => {
     if (Date.now() - lastWarned < 10_000) return;
     lastWarned = Date.now();
     log.warn(`${label}: connection error`, { err: error.message });
   });
-  return redis;
+  const health = new RedisHealth(client, {
+    label,
+    onChange: (healthy, error) =>
+      healthy
+        ? log.info(`${label} answers again; shared limits, budgets and caches resume`)
+        : log.warn(`${label} stopped answering; calls skip it (in-process fallbacks) until a ping answers`, { err: error instanceof Error ? error.message : String(error) }),
+  });
+  return { client, health };
+}
+
+/**
+ * A Redis-backed component as the services get it: timed under `component`, and failing at once,
+ * without sending, while its connection is unhealthy (so a stall costs a request one command
+ * timeout, not one per call). Every public async method is guarded except those in `unguarded`
+ * (ones that do not use the command connection, such as pub/sub on a subscriber of its own).
+ */
+export function redisComponent<T extends object>(target: T, link: RedisLink, component: string, metrics: Metrics, unguarded: readonly string[] = []): T {
+  const { health } = link;
+  const guarded = new Proxy(target, {
+    get(object, property, receiver) {
+      const value: unknown = Reflect.get(object, property, receiver);
+      if (typeof value !== 'function' || unguarded.includes(String(property))) return value;
+      return (...args: unknown[]) => {
+        if (!health.ok) return Promise.reject(health.unavailable());
+        const result: unknown = value.apply(object, args);
+        if (result instanceof Promise) result.catch((error: unknown) => health.report(error));
+        return result;
+      };
+    },
+  });
+  return timedRedis(guarded, component, metrics);
 }
 
 /**
@@ -94,8 +131,11 @@ function warnOnEviction(log: Logger, variable: string, settings: EvictionSetting
 }
 
 export async function closeRedis({ main, cache }: RedisConnections): Promise<void> {
-  for (const redis of new Set([main, cache])) {
-    if (redis?.status === 'ready') await redis.quit().catch(() => redis.disconnect());
-    else redis?.disconnect();
+  for (const link of new Set([main, cache])) {
+    if (!link) continue;
+    link.health.stop();
+    const redis = link.client;
+    if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+    else redis.disconnect();
   }
 }

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../config';
 import { MemoryReplyBus } from '../adapters/memory/memory-reply-bus';
 import { RedisReplyBus } from '../adapters/redis/redis-reply-bus';
@@ -9,7 +8,7 @@ import type { ReplyBus } from '../ports/reply-bus';
 import { GenerationRegistry } from '../services/streaming/generation-registry';
 import { ReplyWatcher } from '../services/streaming/reply-watcher';
 import { throttledWarn } from './caches';
-import { timedRedis } from './infrastructure';
+import { redisComponent, type RedisLink } from './infrastructure';
 
 export interface Streaming {
   bus: ReplyBus;
@@ -18,11 +17,16 @@ export interface Streaming {
 }
 
 /** Reply events through Redis when there is one (any instance can follow or cancel any reply), else in process. */
-export function createStreaming(config: Config, redis: Redis | null, store: ChatStore, log: Logger, metrics: Metrics): Streaming {
+export function createStreaming(config: Config, redis: RedisLink | null, store: ChatStore, log: Logger, metrics: Metrics): Streaming {
   const { replayTtlMs, replayMaxEvents, watchPollMs } = config.streaming;
   const onError = throttledWarn(log, 'reply stream: Redis failed; followers on other instances may lag until it answers');
   const bus: ReplyBus = redis
-    ? timedRedis(new RedisReplyBus(redis, { prefix: config.redis.keyPrefix, ttlMs: replayTtlMs, maxEvents: replayMaxEvents, onError }), 'reply-bus', metrics)
+    ? redisComponent(
+      new RedisReplyBus(redis.client, { prefix: config.redis.keyPrefix, ttlMs: replayTtlMs, maxEvents: replayMaxEvents, onError }),
+      redis, 'reply-bus', metrics,
+      // Pub/sub runs on the bus's own subscriber connection, which queues while it reconnects.
+      ['listen', 'onCancelRequest', 'close'],
+    )
     : new MemoryReplyBus({ ttlMs: replayTtlMs, maxEvents: replayMaxEvents });
   const registry = new GenerationRegistry(log);
   return { bus, registry, watcher: new ReplyWatcher({ store, bus, registry, pollMs: watchPollMs, onError }) };

@@ -130,10 +130,10 @@ describe('per-IP limits', () => {
   });
 });
 
-/** An app on a redis-server of its own (with a 200 ms command timeout), for tests that stop or stall it. */
-async function withOwnRedis(tier: Record<string, number>, run: (t: TestApp, redis: RedisProcess) => Promise<void>): Promise<void> {
+/** An app on a redis-server of its own (with a 200 ms command timeout unless given), for tests that stop or stall it. */
+async function withOwnRedis(tier: Record<string, number>, run: (t: TestApp, redis: RedisProcess) => Promise<void>, env: Record<string, string> = {}): Promise<void> {
   const redis = await startRedisServer();
-  const t = await startTestApp({ env: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '200', TIER_LIMITS: limits(tier) } });
+  const t = await startTestApp({ env: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '200', TIER_LIMITS: limits(tier), ...env } });
   try {
     await run(t, redis);
   } finally {
@@ -182,6 +182,58 @@ describe('a Redis stall (issue 10, finding 6)', () => {
       await until(async () => (await sendTo(t, token, id, 'probe')).errors === undefined, 3_000);
       const after = await Promise.all([sendTo(t, token, id, 'three'), sendTo(t, token, id, 'four')]);
       expect(after.map(codes)).toEqual([[], []]);
+    });
+  });
+
+  it('costs a request at most one command timeout: the first call that times out marks Redis unhealthy, later calls skip it until a ping answers', async () => {
+    const timeoutMs = 500;
+    await withOwnRedis({ sendPerMinute: 100, maxConcurrentGenerations: 2 }, async (t, redis) => {
+      const token = await t.token('stall-timing');
+      const id = await conversationOf(t, token);
+      expect(codes(await sendTo(t, token, id, 'before'))).toEqual([]);
+      const timings: number[] = [];
+      process.kill(redis.pid, 'SIGSTOP');
+      try {
+        for (const content of ['one', 'two', 'three', 'four']) {
+          const startedAt = Date.now();
+          expect(codes(await sendTo(t, token, id, content))).toEqual([]);
+          timings.push(Date.now() - startedAt);
+        }
+      } finally {
+        process.kill(redis.pid, 'SIGCONT');
+      }
+      // Before: every call on the way waited out its own timeout (about 4 × 500 ms per send).
+      expect(timings[0]).toBeLessThan(2 * timeoutMs);
+      for (const later of timings.slice(1)) expect(later).toBeLessThan(timeoutMs);
+      // Once Redis answers a ping, sends use it again: the shared limiter counts them.
+      await until(async () => {
+        const before = sample(await t.metrics(), 'parley_redis_operation_duration_seconds_count', { component: 'rate-limit', operation: 'consume', outcome: 'ok' }) ?? 0;
+        await sendTo(t, token, id, 'after');
+        const after = sample(await t.metrics(), 'parley_redis_operation_duration_seconds_count', { component: 'rate-limit', operation: 'consume', outcome: 'ok' }) ?? 0;
+        return after > before;
+      }, 3_000);
+      expect(sample(await t.metrics(), 'parley_rate_limit_insurance_total', { limiter: 'send:free' })).toBeGreaterThanOrEqual(4);
+    }, { REDIS_COMMAND_TIMEOUT_MS: String(timeoutMs) });
+  });
+
+  it('frees a slot whose release failed during the stall: the release is sent again by its holder token once Redis answers', async () => {
+    await withOwnRedis({ sendPerMinute: 100, maxConcurrentGenerations: 1 }, async (t, redis) => {
+      const token = await t.token('stalled-release');
+      const id = await conversationOf(t, token);
+      t.fake.setLatency(800);
+      const running = sendTo(t, token, id, 'holds the only slot');
+      // Its slot is claimed in Redis while Redis still answers; the reply ends during the stall.
+      await until(async () => t.fake.requestCount('/v1/chat/completions') === 1, 2_000);
+      process.kill(redis.pid, 'SIGSTOP');
+      try {
+        expect(codes(await running)).toEqual([]);
+      } finally {
+        process.kill(redis.pid, 'SIGCONT');
+      }
+      t.fake.setLatency(0);
+      // Without the resend the slot stays taken until its TTL (PENDING_STALE_MS, 2 minutes).
+      await until(async () => (await sendTo(t, token, id, 'next')).errors === undefined, 5_000);
+      expect(codes(await sendTo(t, token, id, 'and the next'))).toEqual([]);
     });
   });
 });
@@ -236,12 +288,14 @@ describe.each(['parallel', 'wait'])('a send the limits refuse costs nothing (sim
   });
 });
 
+/** Polls `check` until it holds; fails the test if it never does within `timeoutMs`. */
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
     await delay(100);
   }
+  throw new Error(`still not true after ${timeoutMs} ms`);
 }
 
 async function remainingToday(t: TestApp, token: string): Promise<number | null> {

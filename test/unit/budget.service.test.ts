@@ -51,6 +51,14 @@ function setup(overrides: Partial<BudgetServiceDeps> = {}, at = '2026-11-25T12:0
   return { service, store, fallback, captured, setNow };
 }
 
+async function until(check: () => Promise<boolean>, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`still not true after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 async function exceeded(promise: Promise<unknown>): Promise<BudgetExceededError> {
   const error = await promise.then(() => null, (reason: unknown) => reason);
   if (!(error instanceof BudgetExceededError)) throw new Error(`expected BudgetExceededError, got ${String(error)}`);
@@ -223,6 +231,39 @@ describe('BudgetService', () => {
       await service.settle(reservation, usageOf(100, 30), 'gpt-4o-mini');
       expect((await fallback.usage('alice', reservation.periods)).day.used.tokens).toBe(130);
       await expect(service.release(reservation)).resolves.toBeUndefined();
+    });
+
+    it('sends a failed release again until the store confirms, so the hold stops counting before its TTL (issue 10, finding 6)', async () => {
+      const { service, store } = setup({ releaseRetryDelaysMs: [0, 5, 5, 5] });
+      const reservation = await service.reserve(alice, request(1_000, 1_000));
+      const release = store.release.bind(store);
+      let failures = 2;
+      store.release = (userId, id) => (failures-- > 0 ? failure() : release(userId, id));
+      await service.release(reservation);
+      expect((await service.usage(alice)).day.remainingTokens).toBe(FREE.tokensPerDay - 2_000);
+      await until(async () => (await service.usage(alice)).day.remainingTokens === FREE.tokensPerDay);
+      expect(failures).toBe(-1);
+    });
+
+    it('releases the shared hold of a reservation it had to settle on the fallback', async () => {
+      const { service, store, fallback } = setup({ releaseRetryDelaysMs: [0] });
+      const reservation = await service.reserve(alice, request(1_000, 1_000));
+      const settle = store.settle.bind(store);
+      store.settle = failure;
+      await service.settle(reservation, usageOf(1_000, 10), 'gpt-4o-mini');
+      store.settle = settle;
+      await until(async () => (await store.usage('alice', reservation.periods)).day.reserved.tokens === 0);
+      expect((await fallback.usage('alice', reservation.periods)).day.used.tokens).toBe(1_010);
+    });
+
+    it('releases a reservation that timed out on the store but may land there late, through the unguarded store', async () => {
+      const released: string[] = [];
+      const background: BudgetStore = { ...rejectingStore(), release: async (userId, id) => void released.push(`${userId}:${id}`) };
+      const { service } = setup({ store: rejectingStore(), backgroundStore: background, releaseRetryDelaysMs: [0] });
+      const reservation = await service.reserve(alice, request(10, 10));
+      expect(reservation.store).toBe('fallback');
+      await until(async () => released.length === 1);
+      expect(released).toEqual([`alice:${reservation.id}`]);
     });
 
     it('says so when the store is back', async () => {

@@ -6,6 +6,8 @@ import { LuaScripts } from './lua-scripts';
 export type ContextCacheOperation = 'get' | 'set' | 'append' | 'invalidate';
 
 export interface RedisContextCacheOptions {
+  /** The connection's health (see RedisHealth): while not ok, calls skip Redis; failures are reported to it. */
+  health?: { readonly ok: boolean; report(error: unknown): void };
   /**
    * Every key is this prefix followed by the conversation id.
    * @defaultValue 'parley:ctx:'
@@ -88,10 +90,11 @@ export class RedisContextCache implements ContextCache {
 
   /** Runs one Redis call; a failure is reported and answered with null, as is a call while resting. This never rejects. */
   private async attempt<T>(operation: ContextCacheOperation, run: () => Promise<T>): Promise<T | null> {
-    if (Date.now() < this.restingUntilMs) return null;
+    if (Date.now() < this.restingUntilMs || this.options.health?.ok === false) return null;
     try {
       return await run();
     } catch (error: unknown) {
+      this.options.health?.report(error);
       this.restingUntilMs = Date.now() + this.cooldownMs;
       this.options.onError?.(operation, error);
       return null;

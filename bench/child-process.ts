@@ -14,9 +14,10 @@ export class ChildHandle {
     script: string,
     env: NodeJS.ProcessEnv,
     cwd: string,
+    nodeArgs: readonly string[] = [],
   ) {
     // `node --import tsx` rather than the tsx CLI, so there is no wrapper process between us and it.
-    this.child = spawn(process.execPath, ['--import', 'tsx', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
     this.child.once('error', (error) => this.remember(`spawn failed: ${error.message}\n`));
     this.child.stdout?.on('data', (chunk: Buffer) => this.remember(chunk.toString()));

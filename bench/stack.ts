@@ -59,7 +59,9 @@ export async function startStack(options: BenchOptions, parleyOverrides: Record<
     const modelUrl = (await model.waitForOutput(/listening at (\S+)/, STARTUP_TIMEOUT_MS))[1] ?? '';
     const jwtSecret = randomBytes(48).toString('hex');
     const port = await freePort();
-    const parley = new ChildHandle('parley', join(ROOT, 'src/main.ts'), { ...parleyEnv(options, { redisUrl, modelUrl, jwtSecret, port }), ...parleyOverrides }, ROOT);
+    // BENCH_PARLEY_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": node flags for Parley only.
+    const nodeArgs = process.env.BENCH_PARLEY_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+    const parley = new ChildHandle('parley', join(ROOT, 'src/main.ts'), { ...parleyEnv(options, { redisUrl, modelUrl, jwtSecret, port }), ...parleyOverrides }, ROOT, nodeArgs);
     children.push(parley);
     stops.push(() => parley.stop());
     const parleyUrl = `http://127.0.0.1:${port}`;
@@ -124,6 +126,11 @@ function parleyEnv(options: BenchOptions, wiring: Wiring): NodeJS.ProcessEnv {
     TIER_LIMITS: JSON.stringify({ free: UNLIMITED_TIER, pro: UNLIMITED_TIER }),
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: String(HUGE),
     RATE_LIMIT_STREAM_OPS_PER_MINUTE: String(HUGE),
+    // The bench creates a conversation per sample and reads heavily: limits out of its way.
+    RATE_LIMIT_WRITES_PER_MINUTE: String(HUGE),
+    RATE_LIMIT_READ_COST_PER_MINUTE: String(HUGE),
+    // Production's default metrics port is fixed; a free one lets benches run side by side.
+    METRICS_PORT: '0',
     UPSTREAM_MAX_IN_FLIGHT: '100000',
     UPSTREAM_MAX_QUEUE: '100000',
     SHUTDOWN_GRACE_MS: '2000',

@@ -31,6 +31,10 @@ export interface ConversationRecord {
   summary: string | null;
   /** 0 when there is no summary. */
   summaryThroughSeq: number;
+  /** The newest message of the active branch (the path from a root to it); null when empty. */
+  activeLeafId: string | null;
+  /** Bumped whenever the active branch changes other than by appending (regenerate, edit, selectBranch). */
+  branchVersion: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -41,6 +45,13 @@ export interface MessageRecord {
   userId: string;
   /** Position in the conversation, strictly increasing; the order and the pagination key. */
   seq: number;
+  /**
+   * The message this one follows (a reply's user message, a user message's previous reply);
+   * null for a first user message. Messages form a tree; a child's seq exceeds its parent's.
+   */
+  parentId: string | null;
+  /** On the conversation's active branch: what the history pages show and the model reads. */
+  active: boolean;
   role: MessageRole;
   content: string;
   status: MessageStatus;
@@ -55,7 +66,7 @@ export interface MessageRecord {
   updatedAt: Date;
 }
 
-/** A user message and the assistant reply that answers it (seq + 1). */
+/** A user message and the assistant reply that answers it (its child). */
 export interface Exchange {
   userMessage: MessageRecord;
   assistantMessage: MessageRecord;
@@ -74,6 +85,28 @@ export interface NewExchange {
   content: string;
   clientMessageId: string | null;
   model: string;
+}
+
+/**
+ * A new branch (editMessage, regenerateReply): under `parentId`, either a user message with
+ * `userContent` and a PENDING reply to it (an edit: `parentId` is the edited message's parent,
+ * null for a first message), or, without `userContent`, a PENDING reply to the user message
+ * `parentId` (a regenerate). The path to the new reply becomes the active branch.
+ */
+export interface NewBranch {
+  userId: string;
+  conversationId: string;
+  parentId: string | null;
+  userContent: string | null;
+  /** Stored on the new user message (edit) or the new reply (regenerate). */
+  clientMessageId: string | null;
+  model: string;
+}
+
+/** A message's place among its alternatives: same parent (and so the same role), oldest first. */
+export interface SiblingSet {
+  parentId: string | null;
+  ids: string[];
 }
 
 export type BeginExchangeResult =
@@ -156,13 +189,40 @@ export interface ChatStore {
   ): Promise<boolean>;
   /** Removes the conversation and all its messages together. */
   deleteConversation(userId: string, id: string): Promise<boolean>;
-  /** Records in the page's direction: ascending seq for 'asc', descending for 'desc'. */
+  /** Messages of the active branch, in the page's direction: ascending seq for 'asc', descending for 'desc'. */
   listMessages(userId: string, conversationId: string, page: MessagePage): Promise<MessageRecord[]>;
   /**
-   * Stores the user message and a PENDING reply placeholder together. A repeated
-   * (conversationId, clientMessageId) stores nothing and returns the existing exchange.
+   * The path from a root to `leafId` (which need not be on the active branch), newest first:
+   * at most `limit` messages, and only those with seq > afterSeq. Empty when `leafId` is missing,
+   * foreign or in another conversation.
+   */
+  listPath(userId: string, conversationId: string, leafId: string, page: { limit: number; afterSeq?: number }): Promise<MessageRecord[]>;
+  /** For each parent id given (null: the first messages), its children's ids, oldest first. */
+  listSiblings(userId: string, conversationId: string, parentIds: Array<string | null>): Promise<SiblingSet[]>;
+  /**
+   * Stores a new branch (see NewBranch) and makes it active, all together: messages off the new
+   * path leave the active branch, its ancestors join it, activeLeafId becomes the new reply and
+   * branchVersion goes up; the summary is dropped when the branch leaves the active path at or
+   * before summaryThroughSeq. `not_found` when the conversation or `parentId` is missing, foreign,
+   * elsewhere, or (a regenerate) not a user message. A repeated clientMessageId stores nothing.
+   */
+  beginBranch(input: NewBranch): Promise<BeginExchangeResult>;
+  /**
+   * Makes the newest leaf under `messageId` (its descendant with the highest seq, or itself) the
+   * active leaf, with the same effects on the branch and summary as beginBranch. Null when the
+   * conversation or message is missing or foreign. Selecting the active leaf changes nothing.
+   */
+  selectBranch(userId: string, conversationId: string, messageId: string): Promise<ConversationRecord | null>;
+  /**
+   * Stores the user message and a PENDING reply placeholder together, after the active leaf,
+   * and makes the reply the active leaf. A repeated (conversationId, clientMessageId) stores
+   * nothing and returns the existing exchange.
    */
   beginExchange(input: NewExchange): Promise<BeginExchangeResult>;
+  /**
+   * The exchange a clientMessageId was stored with: its user message and that message's reply
+   * (a send or edit), or the reply and the user message it answers (a regenerate).
+   */
   findExchange(userId: string, conversationId: string, clientMessageId: string): Promise<Exchange | null>;
   /** One message by id, or null when it is missing or someone else's. */
   getMessage(userId: string, messageId: string): Promise<MessageRecord | null>;

@@ -418,5 +418,180 @@ export function defineChatStoreContract(name: string, open: () => Promise<StoreH
         expect(await store.listMessages(BOB, conv.id, { direction: 'asc', limit: 10 })).toEqual([]);
       });
     });
+
+    describe('branches (regenerate, edit, selectBranch)', () => {
+      /** Three finished exchanges: u1 r1 u2 r2 u3 r3 (seqs 1..6). */
+      async function thread() {
+        const conv = await conversation();
+        const exchanges = [];
+        for (const content of ['one', 'two', 'three']) {
+          const made = await created(conv, { content });
+          await finish(conv, made.assistantMessage.id, `re: ${content}`);
+          exchanges.push(made);
+        }
+        const [e1, e2, e3] = exchanges as [typeof exchanges[0], typeof exchanges[0], typeof exchanges[0]];
+        return { conv, u1: e1.userMessage, r1: e1.assistantMessage, u2: e2.userMessage, r2: e2.assistantMessage, u3: e3.userMessage, r3: e3.assistantMessage };
+      }
+      const branch = (conv: ConversationRecord, parentId: string | null, userContent: string | null, clientMessageId: string | null = null) =>
+        store.beginBranch({ userId: conv.userId, conversationId: conv.id, parentId, userContent, clientMessageId, model: conv.model });
+      const branched = async (conv: ConversationRecord, parentId: string | null, userContent: string | null, clientMessageId: string | null = null) => {
+        const result = await branch(conv, parentId, userContent, clientMessageId);
+        if (result.kind !== 'created') throw new Error(`expected created, got ${result.kind}`);
+        return result.exchange;
+      };
+      const activeIds = async (conv: ConversationRecord) => (await allMessages(conv)).map((item) => item.id);
+      /** The active branch is exactly the path to the active leaf, and nothing else is active. */
+      const expectOneActivePath = async (conv: ConversationRecord) => {
+        const now = (await store.getConversation(conv.userId, conv.id))!;
+        const path = now.activeLeafId ? await store.listPath(conv.userId, conv.id, now.activeLeafId, { limit: 1000 }) : [];
+        expect((await allMessages(conv)).map((item) => item.id)).toEqual(path.reverse().map((item) => item.id));
+        return now;
+      };
+      /** Counters a refused write must leave as they were. */
+      const counters = async (conv: ConversationRecord) => {
+        const now = (await store.getConversation(conv.userId, conv.id))!;
+        return { seq: now.lastMessageSeq, count: now.messageCount, leaf: now.activeLeafId, branch: now.branchVersion, version: now.version, active: await activeIds(conv) };
+      };
+
+      it('links sends into one line: each message follows the one before, the newest reply is the active leaf', async () => {
+        const { conv, u1, r1, u2, r2, r3 } = await thread();
+        expect([u1.parentId, r1.parentId, u2.parentId, r2.parentId]).toEqual([null, u1.id, r1.id, u2.id]);
+        const now = await expectOneActivePath(conv);
+        expect(now.activeLeafId).toBe(r3.id);
+        expect(now.branchVersion).toBe(0);
+        expect((await allMessages(conv)).every((item) => item.active)).toBe(true);
+      });
+
+      it('regenerate: a new PENDING reply as a sibling of the old one, on the active branch in its place', async () => {
+        const { conv, u1, r1, u2, r2, r3 } = await thread();
+        const before = await counters(conv);
+        const again = await branched(conv, u2.id, null);
+        expect(again.userMessage.id).toBe(u2.id);
+        expect(again.assistantMessage).toMatchObject({ role: 'ASSISTANT', status: 'PENDING', parentId: u2.id, seq: 7, active: true });
+        expect(await activeIds(conv)).toEqual([u1.id, r1.id, u2.id, again.assistantMessage.id]);
+        const now = await expectOneActivePath(conv);
+        expect(now).toMatchObject({ activeLeafId: again.assistantMessage.id, lastMessageSeq: 7, branchVersion: before.branch + 1, messageCount: before.count });
+        const [siblings] = await store.listSiblings(ALICE, conv.id, [u2.id]);
+        expect(siblings!.ids).toEqual([r2.id, again.assistantMessage.id]);
+        for (const old of [r2, r3]) expect((await store.getMessage(ALICE, old.id))!.active).toBe(false);
+      });
+
+      it('edit deep in a thread forks it: the new user message and its reply are active, the old branch stays stored', async () => {
+        const { conv, u1, r1, u2, r2, u3, r3 } = await thread();
+        const edited = await branched(conv, r1.id, 'two, edited');
+        expect(edited.userMessage).toMatchObject({ role: 'USER', content: 'two, edited', parentId: r1.id, seq: 7, active: true });
+        expect(edited.assistantMessage).toMatchObject({ parentId: edited.userMessage.id, seq: 8, status: 'PENDING' });
+        expect(await activeIds(conv)).toEqual([u1.id, r1.id, edited.userMessage.id, edited.assistantMessage.id]);
+        await expectOneActivePath(conv);
+        for (const old of [u2, r2, u3, r3]) expect(await store.getMessage(ALICE, old.id)).toMatchObject({ id: old.id, active: false });
+        expect(await store.listSiblings(ALICE, conv.id, [r1.id])).toEqual([{ parentId: r1.id, ids: [u2.id, edited.userMessage.id] }]);
+        // Pages in both directions see the active branch only, by seq.
+        const seqs = (items: Array<{ seq: number }>) => items.map((item) => item.seq);
+        expect(seqs(await store.listMessages(ALICE, conv.id, { direction: 'asc', limit: 2, afterSeq: 1 }))).toEqual([2, 7]);
+        expect(seqs(await store.listMessages(ALICE, conv.id, { direction: 'desc', limit: 3, beforeSeq: 8 }))).toEqual([7, 2, 1]);
+        // The old branch is still a whole path.
+        expect((await store.listPath(ALICE, conv.id, r3.id, { limit: 10 })).map((item) => item.id)).toEqual([r3.id, u3.id, r2.id, u2.id, r1.id, u1.id]);
+        expect((await store.listPath(ALICE, conv.id, r3.id, { limit: 2 })).map((item) => item.id)).toEqual([r3.id, u3.id]);
+        expect((await store.listPath(ALICE, conv.id, r3.id, { limit: 10, afterSeq: 3 })).map((item) => item.id)).toEqual([r3.id, u3.id, r2.id]);
+      });
+
+      it('edit of the first message makes a second root', async () => {
+        const { conv, u1 } = await thread();
+        const edited = await branched(conv, null, 'one, edited');
+        expect(edited.userMessage.parentId).toBeNull();
+        expect(await activeIds(conv)).toEqual([edited.userMessage.id, edited.assistantMessage.id]);
+        expect(await store.listSiblings(ALICE, conv.id, [null])).toEqual([{ parentId: null, ids: [u1.id, edited.userMessage.id] }]);
+        await expectOneActivePath(conv);
+      });
+
+      it('selectBranch makes the newest leaf under a message active, and back', async () => {
+        const { conv, u1, r1, u2, r2, u3, r3 } = await thread();
+        const edited = await branched(conv, r1.id, 'two, edited');
+        const back = await store.selectBranch(ALICE, conv.id, u2.id);
+        expect(back).toMatchObject({ activeLeafId: r3.id });
+        expect(await activeIds(conv)).toEqual([u1.id, r1.id, u2.id, r2.id, u3.id, r3.id]);
+        await expectOneActivePath(conv);
+        // Under r1 the newest leaf is the edited branch's reply.
+        expect(await store.selectBranch(ALICE, conv.id, r1.id)).toMatchObject({ activeLeafId: edited.assistantMessage.id });
+        expect(await activeIds(conv)).toEqual([u1.id, r1.id, edited.userMessage.id, edited.assistantMessage.id]);
+        // Selecting where it already is changes nothing.
+        const before = await counters(conv);
+        await store.selectBranch(ALICE, conv.id, edited.userMessage.id);
+        expect(await counters(conv)).toEqual(before);
+      });
+
+      it('a send after a branch change continues the active branch', async () => {
+        const { conv, u2, r3 } = await thread();
+        const again = await branched(conv, u2.id, null);
+        await finish(conv, again.assistantMessage.id, 'another two');
+        await store.selectBranch(ALICE, conv.id, r3.id);
+        const next = await created(conv, { content: 'four' });
+        expect(next.userMessage.parentId).toBe(r3.id);
+        await expectOneActivePath(conv);
+      });
+
+      it('refuses, writing nothing, a parent that is missing, foreign, elsewhere or of the wrong role', async () => {
+        const { conv, r1, u2 } = await thread();
+        const other = await conversation();
+        const elsewhere = await created(other);
+        const bobs = await conversation(BOB);
+        const before = await counters(conv);
+        expect(await branch(conv, r1.id, null)).toEqual({ kind: 'not_found' }); // regenerate answers a user message
+        expect(await branch(conv, u2.id, 'edit under a user message')).toEqual({ kind: 'not_found' });
+        expect(await branch(conv, elsewhere.userMessage.id, null)).toEqual({ kind: 'not_found' });
+        expect(await branch(conv, '0123456789abcdef01234567', null)).toEqual({ kind: 'not_found' });
+        expect(await branch(conv, 'not-an-id', 'x')).toEqual({ kind: 'not_found' });
+        expect(await store.beginBranch({ userId: BOB, conversationId: conv.id, parentId: u2.id, userContent: null, clientMessageId: null, model: conv.model })).toEqual({ kind: 'not_found' });
+        expect(await store.selectBranch(BOB, conv.id, u2.id)).toBeNull();
+        expect(await store.selectBranch(ALICE, bobs.id, u2.id)).toBeNull();
+        expect(await store.selectBranch(ALICE, conv.id, elsewhere.userMessage.id)).toBeNull();
+        expect(await counters(conv)).toEqual(before);
+        expect(await store.listSiblings(BOB, conv.id, [null])).toEqual([]);
+        expect(await store.listPath(BOB, conv.id, u2.id, { limit: 10 })).toEqual([]);
+      });
+
+      it('is idempotent by clientMessageId: a repeated regenerate or edit stores nothing and returns the first', async () => {
+        const { conv, r1, u2 } = await thread();
+        const regenerated = await branched(conv, u2.id, null, 'regen-1');
+        const edited = await branched(conv, r1.id, 'edited', 'edit-1');
+        const before = await counters(conv);
+        expect(await branch(conv, u2.id, null, 'regen-1')).toEqual({ kind: 'duplicate', exchange: expect.objectContaining({ assistantMessage: expect.objectContaining({ id: regenerated.assistantMessage.id }) }) });
+        expect(await branch(conv, r1.id, 'edited', 'edit-1')).toEqual({ kind: 'duplicate', exchange: expect.objectContaining({ userMessage: expect.objectContaining({ id: edited.userMessage.id }) }) });
+        expect(await counters(conv)).toEqual(before);
+        expect(await store.findExchange(ALICE, conv.id, 'regen-1')).toMatchObject({ userMessage: { id: u2.id }, assistantMessage: { id: regenerated.assistantMessage.id } });
+        expect(await store.findExchange(ALICE, conv.id, 'edit-1')).toMatchObject({ userMessage: { id: edited.userMessage.id }, assistantMessage: { id: edited.assistantMessage.id } });
+      });
+
+      it('drops the summary when the new branch leaves the active path at or before what it covers, keeps it otherwise', async () => {
+        const { conv, r1, u3 } = await thread();
+        expect(await store.saveSummary(ALICE, conv.id, 'they counted', 2, 0)).toBe(true);
+        await branched(conv, u3.id, null);
+        expect(await store.getConversation(ALICE, conv.id)).toMatchObject({ summary: 'they counted', summaryThroughSeq: 2 });
+        expect(await store.saveSummary(ALICE, conv.id, 'they counted to three', 4, 2)).toBe(true);
+        await branched(conv, r1.id, 'two, edited');
+        expect(await store.getConversation(ALICE, conv.id)).toMatchObject({ summary: null, summaryThroughSeq: 0 });
+      });
+
+      it('branch switching racing sends leaves one active path', async () => {
+        const { conv, u2 } = await thread();
+        const edited = await branched(conv, null, 'one, edited');
+        await finish(conv, edited.assistantMessage.id);
+        await Promise.all([
+          store.selectBranch(ALICE, conv.id, u2.id),
+          created(conv, { content: 'racing' }),
+          store.selectBranch(ALICE, conv.id, edited.userMessage.id),
+          created(conv, { content: 'racing too' }),
+        ]);
+        await expectOneActivePath(conv);
+      });
+
+      it('deleting the conversation removes every branch', async () => {
+        const { conv, r1, u2, r3 } = await thread();
+        const edited = await branched(conv, r1.id, 'edited');
+        await branched(conv, u2.id, null);
+        expect(await store.deleteConversation(ALICE, conv.id)).toBe(true);
+        for (const id of [r3.id, u2.id, edited.userMessage.id, edited.assistantMessage.id]) expect(await store.getMessage(ALICE, id)).toBeNull();
+      });
+    });
   });
 }

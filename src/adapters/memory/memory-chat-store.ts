@@ -7,10 +7,13 @@ import type {
   FinishExchange,
   MessagePage,
   MessageRecord,
+  NewBranch,
   NewConversation,
   NewExchange,
+  SiblingSet,
   UsageLedgerEntry,
 } from '../../ports/chat-store';
+import { keepsSummary, newestLeafUnder, planActivePath, type TreeNode } from '../tree/branch-plan';
 import { newObjectId } from './object-id';
 import { compareConversations, isAfterKey } from './ordering';
 
@@ -42,6 +45,8 @@ export class MemoryChatStore implements ChatStore {
       systemPromptVersion: 1,
       summary: null,
       summaryThroughSeq: 0,
+      activeLeafId: null,
+      branchVersion: 0,
       createdAt: now,
       updatedAt: now,
     };
@@ -116,6 +121,7 @@ export class MemoryChatStore implements ChatStore {
     const all = this.messages.get(conversationId) ?? [];
     const inRange = all.filter(
       (item) =>
+        item.active &&
         (page.afterSeq === undefined || item.seq > page.afterSeq) &&
         (page.beforeSeq === undefined || item.seq < page.beforeSeq),
     );
@@ -131,24 +137,111 @@ export class MemoryChatStore implements ChatStore {
       const existing = this.exchangeByClientId(input.conversationId, input.clientMessageId);
       if (existing) return { kind: 'duplicate', exchange: structuredClone(existing) };
     }
+    const exchange = this.addExchange(conversation, input, conversation.activeLeafId, input.content, input.clientMessageId, null);
+    return { kind: 'created', exchange: structuredClone(exchange) };
+  }
+
+  async listPath(userId: string, conversationId: string, leafId: string, page: { limit: number; afterSeq?: number }): Promise<MessageRecord[]> {
+    this.assertOpen();
+    if (!this.owned(userId, conversationId)) return [];
+    const path: MessageRecord[] = [];
+    for (let message = this.byId.get(leafId); message && message.conversationId === conversationId && path.length < page.limit; ) {
+      if (page.afterSeq !== undefined && message.seq <= page.afterSeq) break;
+      path.push(structuredClone(message));
+      message = message.parentId === null ? undefined : this.byId.get(message.parentId);
+    }
+    return path;
+  }
+
+  async listSiblings(userId: string, conversationId: string, parentIds: Array<string | null>): Promise<SiblingSet[]> {
+    this.assertOpen();
+    if (!this.owned(userId, conversationId)) return [];
+    const all = this.messages.get(conversationId) ?? [];
+    return [...new Set(parentIds)].map((parentId) => ({ parentId, ids: all.filter((item) => item.parentId === parentId).map((item) => item.id) }));
+  }
+
+  async beginBranch(input: NewBranch): Promise<BeginExchangeResult> {
+    this.assertOpen();
+    const conversation = this.owned(input.userId, input.conversationId);
+    if (!conversation) return { kind: 'not_found' };
+    if (input.clientMessageId !== null) {
+      const existing = this.exchangeByClientId(input.conversationId, input.clientMessageId);
+      if (existing) return { kind: 'duplicate', exchange: structuredClone(existing) };
+    }
+    const parent = input.parentId === null ? null : this.byId.get(input.parentId);
+    if (parent === undefined || (parent && parent.conversationId !== conversation.id)) return { kind: 'not_found' };
+    // A regenerate answers a user message; an edit goes under the edited message's parent.
+    if (input.userContent === null ? parent?.role !== 'USER' : parent !== null && parent.role !== 'ASSISTANT') return { kind: 'not_found' };
+    this.moveActivePath(conversation, input.parentId);
+    const exchange = input.userContent === null
+      ? this.addExchange(conversation, input, null, null, input.clientMessageId, parent)
+      : this.addExchange(conversation, input, input.parentId, input.userContent, input.clientMessageId, null);
+    return { kind: 'created', exchange: structuredClone(exchange) };
+  }
+
+  async selectBranch(userId: string, conversationId: string, messageId: string): Promise<ConversationRecord | null> {
+    this.assertOpen();
+    const conversation = this.owned(userId, conversationId);
+    const message = this.byId.get(messageId);
+    if (!conversation || !message || message.conversationId !== conversationId) return null;
+    const leaf = newestLeafUnder(this.tree(conversationId), messageId);
+    if (leaf !== conversation.activeLeafId) {
+      this.moveActivePath(conversation, leaf);
+      Object.assign(conversation, { activeLeafId: leaf, version: conversation.version + 1, updatedAt: new Date() });
+    }
+    return structuredClone(conversation);
+  }
+
+  /** Makes the path to `pathEnd` the active branch (see planActivePath); the caller sets activeLeafId. */
+  private moveActivePath(conversation: ConversationRecord, pathEnd: string | null): void {
+    const plan = planActivePath(this.tree(conversation.id), pathEnd);
+    for (const id of plan.deactivate) this.byId.get(id)!.active = false;
+    for (const id of plan.activate) this.byId.get(id)!.active = true;
+    const summary = keepsSummary(conversation.summaryThroughSeq, plan.forkSeq) ? {} : { summary: null, summaryThroughSeq: 0 };
+    Object.assign(conversation, { ...summary, branchVersion: conversation.branchVersion + 1 });
+  }
+
+  private tree(conversationId: string): Map<string, TreeNode> {
+    return new Map((this.messages.get(conversationId) ?? []).map((item) => [item.id, item]));
+  }
+
+  /**
+   * Adds a user message (when `content` is given, under `parentId`) and a PENDING reply to it,
+   * or only a reply to `answered`; the reply becomes the active leaf.
+   */
+  private addExchange(
+    conversation: ConversationRecord,
+    input: { userId: string; conversationId: string; model: string },
+    parentId: string | null,
+    content: string | null,
+    clientMessageId: string | null,
+    answered: MessageRecord | null,
+  ): Exchange {
     const now = new Date();
-    const seq = conversation.lastMessageSeq + 1;
-    const userMessage = this.newMessage(input, seq, now, {
-      role: 'USER', content: input.content, status: 'COMPLETE', clientMessageId: input.clientMessageId,
+    let seq = conversation.lastMessageSeq;
+    const list = this.messages.get(conversation.id)!;
+    let userMessage = answered;
+    if (content !== null) {
+      seq += 1;
+      userMessage = this.newMessage(input, seq, now, parentId, { role: 'USER', content, status: 'COMPLETE', clientMessageId });
+      list.push(userMessage);
+      this.byId.set(userMessage.id, userMessage);
+    }
+    seq += 1;
+    const assistantMessage = this.newMessage(input, seq, now, userMessage!.id, {
+      role: 'ASSISTANT', content: '', status: 'PENDING', clientMessageId: content === null ? clientMessageId : null,
     });
-    const assistantMessage = this.newMessage(input, seq + 1, now, {
-      role: 'ASSISTANT', content: '', status: 'PENDING', clientMessageId: null,
-    });
-    this.messages.get(input.conversationId)?.push(userMessage, assistantMessage);
-    this.byId.set(userMessage.id, userMessage).set(assistantMessage.id, assistantMessage);
+    list.push(assistantMessage);
+    this.byId.set(assistantMessage.id, assistantMessage);
     Object.assign(conversation, {
-      messageCount: conversation.messageCount + 1,
+      messageCount: conversation.messageCount + (content === null ? 0 : 1),
       lastMessageAt: now,
-      lastMessageSeq: seq + 1,
+      lastMessageSeq: seq,
+      activeLeafId: assistantMessage.id,
       version: conversation.version + 1,
       updatedAt: now,
     });
-    return { kind: 'created', exchange: structuredClone({ userMessage, assistantMessage }) };
+    return { userMessage: userMessage!, assistantMessage };
   }
 
   async findExchange(userId: string, conversationId: string, clientMessageId: string): Promise<Exchange | null> {
@@ -249,15 +342,22 @@ export class MemoryChatStore implements ChatStore {
 
   private exchangeByClientId(conversationId: string, clientMessageId: string): Exchange | null {
     const list = this.messages.get(conversationId) ?? [];
-    const userMessage = list.find((item) => item.clientMessageId === clientMessageId);
-    const assistantMessage = userMessage && list.find((item) => item.seq === userMessage.seq + 1);
-    return userMessage && assistantMessage ? { userMessage, assistantMessage } : null;
+    const found = list.find((item) => item.clientMessageId === clientMessageId);
+    if (!found) return null;
+    if (found.role === 'ASSISTANT') {
+      const userMessage = found.parentId === null ? undefined : this.byId.get(found.parentId);
+      return userMessage ? { userMessage, assistantMessage: found } : null;
+    }
+    // The reply stored with it, right after it.
+    const assistantMessage = list.find((item) => item.parentId === found.id && item.seq === found.seq + 1);
+    return assistantMessage ? { userMessage: found, assistantMessage } : null;
   }
 
   private newMessage(
-    input: NewExchange,
+    input: { userId: string; conversationId: string; model: string },
     seq: number,
     now: Date,
+    parentId: string | null,
     fields: Pick<MessageRecord, 'role' | 'content' | 'status' | 'clientMessageId'>,
   ): MessageRecord {
     return {
@@ -265,6 +365,8 @@ export class MemoryChatStore implements ChatStore {
       conversationId: input.conversationId,
       userId: input.userId,
       seq,
+      parentId,
+      active: true,
       model: fields.role === 'ASSISTANT' ? input.model : null,
       usage: null,
       error: null,

@@ -17,6 +17,9 @@ export interface ConversationDoc {
   systemPromptVersion?: number;
   summary?: string | null;
   summaryThroughSeq?: number;
+  /** Absent on conversations stored before branches existed, until init() sets it. */
+  activeLeafId?: Types.ObjectId | null;
+  branchVersion?: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -26,6 +29,9 @@ export interface MessageDoc {
   conversationId: Types.ObjectId;
   userId: string;
   seq: number;
+  /** Absent (with `active`) on messages stored before branches existed, until init() sets both. */
+  parentId?: Types.ObjectId | null;
+  active?: boolean;
   role: MessageRole;
   content: string;
   status: MessageStatus;
@@ -61,6 +67,8 @@ const conversationSchema = new Schema<ConversationDoc>(
     systemPromptVersion: { type: Number, required: true, default: 1 },
     summary: { type: String, default: null },
     summaryThroughSeq: { type: Number, required: true, default: 0 },
+    activeLeafId: { type: Schema.Types.ObjectId, default: null },
+    branchVersion: { type: Number, required: true, default: 0 },
   },
   // bufferTimeoutMS: while disconnected, a query waits this long for the connection, then fails.
   { collection: 'conversations', timestamps: true, versionKey: false, bufferTimeoutMS: 5_000 },
@@ -73,6 +81,8 @@ const messageSchema = new Schema<MessageDoc>(
     conversationId: { type: Schema.Types.ObjectId, required: true },
     userId: { type: String, required: true },
     seq: { type: Number, required: true },
+    parentId: { type: Schema.Types.ObjectId, default: null },
+    active: { type: Boolean, required: true, default: true },
     role: { type: String, required: true, enum: ['USER', 'ASSISTANT', 'SYSTEM'] },
     content: { type: String, default: '' },
     status: { type: String, required: true, enum: ['PENDING', 'COMPLETE', 'FAILED', 'DEGRADED', 'CANCELLED'] },
@@ -87,6 +97,11 @@ const messageSchema = new Schema<MessageDoc>(
 // History pages and context windows: one user's conversation in seq order, both directions.
 // seq replaces createdAt as the key because timestamps tie; unique makes the order total.
 messageSchema.index({ userId: 1, conversationId: 1, seq: -1 }, { unique: true });
+// Active-branch pages and context windows (listMessages): the same order, within the active branch.
+messageSchema.index({ userId: 1, conversationId: 1, active: 1, seq: -1 });
+// Siblings (listSiblings) and the walk down a subtree: a message's children in seq order. The walk
+// up a path (listPath, $graphLookup on _id) uses the _id index.
+messageSchema.index({ conversationId: 1, parentId: 1, seq: 1 });
 // Idempotent sends: one user message per (conversation, clientMessageId) when one is given.
 messageSchema.index(
   { conversationId: 1, clientMessageId: 1 },

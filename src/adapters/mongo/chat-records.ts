@@ -4,6 +4,7 @@ import type { ConversationDoc, MessageDoc } from './chat-models';
 export const CONVERSATION_FIELDS = {
   userId: 1, title: 1, systemPrompt: 1, model: 1, messageCount: 1, usage: 1,
   lastMessageAt: 1, seqCounter: 1, version: 1, systemPromptVersion: 1, summary: 1, summaryThroughSeq: 1,
+  activeLeafId: 1, branchVersion: 1,
   createdAt: 1, updatedAt: 1,
 } as const;
 
@@ -27,6 +28,8 @@ export function toConversation(doc: ConversationDoc): ConversationRecord {
     systemPromptVersion: doc.systemPromptVersion ?? 0,
     summary: doc.summary ?? null,
     summaryThroughSeq: doc.summaryThroughSeq ?? 0,
+    activeLeafId: doc.activeLeafId?.toHexString() ?? null,
+    branchVersion: doc.branchVersion ?? 0,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
@@ -38,6 +41,9 @@ export function toMessage(doc: MessageDoc): MessageRecord {
     conversationId: doc.conversationId.toHexString(),
     userId: doc.userId,
     seq: doc.seq,
+    parentId: doc.parentId?.toHexString() ?? null,
+    // init() marks messages stored before branches existed; absent reads as the single branch they were.
+    active: doc.active ?? true,
     role: doc.role,
     content: doc.content,
     status: doc.status,

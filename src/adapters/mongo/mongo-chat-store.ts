@@ -8,10 +8,13 @@ import type {
   FinishExchange,
   MessagePage,
   MessageRecord,
+  NewBranch,
   NewConversation,
   NewExchange,
+  SiblingSet,
   UsageLedgerEntry,
 } from '../../ports/chat-store';
+import { keepsSummary, newestLeafUnder, planActivePath, type TreeNode } from '../tree/branch-plan';
 import { chatModels, type ChatModels, type MessageDoc } from './chat-models';
 import { CONVERSATION_FIELDS, toConversation, toMessage } from './chat-records';
 
@@ -47,6 +50,30 @@ export class MongoChatStore implements ChatStore {
     await this.models.conversations.createIndexes();
     await this.models.messages.createIndexes();
     await this.models.ledger.createIndexes();
+    await this.migrateToTree();
+  }
+
+  /**
+   * Conversations stored before branches existed are one line of messages in seq order. Each
+   * such message gets the one before it as its parent and joins the active branch, and each such
+   * conversation gets its newest message as the active leaf. Idempotent (it only touches
+   * documents without the new fields), so every instance may run it at boot.
+   */
+  private async migrateToTree(): Promise<void> {
+    await this.models.messages.aggregate([
+      { $match: { active: { $exists: false } } },
+      { $setWindowFields: { partitionBy: '$conversationId', sortBy: { seq: 1 }, output: { parentId: { $shift: { output: '$_id', by: -1, default: null } } } } },
+      { $project: { parentId: 1, active: { $literal: true } } },
+      { $merge: { into: this.models.messages.collection.collectionName, on: '_id', whenMatched: 'merge', whenNotMatched: 'discard' } },
+    ]);
+    await this.models.messages.aggregate([
+      { $sort: { conversationId: 1, seq: -1 } },
+      { $group: { _id: '$conversationId', newest: { $first: '$_id' } } },
+      { $lookup: { from: this.models.conversations.collection.collectionName, localField: '_id', foreignField: '_id', as: 'conversation' } },
+      { $match: { 'conversation.activeLeafId': { $exists: false } } },
+      { $project: { activeLeafId: '$newest', branchVersion: { $literal: 0 } } },
+      { $merge: { into: this.models.conversations.collection.collectionName, on: '_id', whenMatched: 'merge', whenNotMatched: 'discard' } },
+    ]);
   }
 
   async createConversation(input: NewConversation): Promise<ConversationRecord> {
@@ -129,7 +156,7 @@ export class MongoChatStore implements ChatStore {
     const seq: Record<string, number> = {};
     if (page.afterSeq !== undefined) seq.$gt = page.afterSeq;
     if (page.beforeSeq !== undefined) seq.$lt = page.beforeSeq;
-    const filter = { userId, conversationId: _id, ...(Object.keys(seq).length > 0 ? { seq } : {}) };
+    const filter = { userId, conversationId: _id, active: true, ...(Object.keys(seq).length > 0 ? { seq } : {}) };
     const docs = await this.models.messages
       .find(filter)
       .sort({ seq: page.direction === 'asc' ? 1 : -1 })
@@ -155,12 +182,86 @@ export class MongoChatStore implements ChatStore {
   async findExchange(userId: string, conversationId: string, clientMessageId: string): Promise<Exchange | null> {
     const _id = objectId(conversationId);
     if (!_id) return null;
-    const userMessage = await this.models.messages.findOne({ conversationId: _id, userId, clientMessageId }).lean<MessageDoc>();
-    if (!userMessage) return null;
+    const found = await this.models.messages.findOne({ conversationId: _id, userId, clientMessageId }).lean<MessageDoc>();
+    if (!found) return null;
+    if (found.role === 'ASSISTANT') {
+      // A regenerate: the reply carries the id; the user message is its parent.
+      const userMessage = found.parentId ? await this.models.messages.findOne({ _id: found.parentId, userId }).lean<MessageDoc>() : null;
+      return userMessage ? { userMessage: toMessage(userMessage), assistantMessage: toMessage(found) } : null;
+    }
     const reply = await this.models.messages
-      .findOne({ userId, conversationId: _id, seq: userMessage.seq + 1 })
+      .findOne({ userId, conversationId: _id, seq: found.seq + 1, parentId: found._id })
       .lean<MessageDoc>();
-    return reply ? { userMessage: toMessage(userMessage), assistantMessage: toMessage(reply) } : null;
+    return reply ? { userMessage: toMessage(found), assistantMessage: toMessage(reply) } : null;
+  }
+
+  async listPath(userId: string, conversationId: string, leafId: string, page: { limit: number; afterSeq?: number }): Promise<MessageRecord[]> {
+    const [_id, leaf] = [objectId(conversationId), objectId(leafId)];
+    if (!_id || !leaf || page.limit < 1) return [];
+    const inRange = page.afterSeq === undefined ? {} : { seq: { $gt: page.afterSeq } };
+    const [found] = await this.models.messages.aggregate<MessageDoc & { ancestors: MessageDoc[] }>([
+      { $match: { _id: leaf, conversationId: _id, userId, ...inRange } },
+      // Up the parent links: maxDepth 0 is the parent alone, so limit - 2 gives limit - 1 ancestors.
+      ...(page.limit > 1
+        ? [{ $graphLookup: {
+          from: this.models.messages.collection.collectionName, startWith: '$parentId', connectFromField: 'parentId', connectToField: '_id',
+          as: 'ancestors', maxDepth: page.limit - 2, restrictSearchWithMatch: { conversationId: _id, userId, ...inRange },
+        } }]
+        : []),
+    ]);
+    if (!found) return [];
+    const { ancestors = [], ...leafDoc } = found;
+    return [leafDoc as MessageDoc, ...ancestors].sort((a, b) => b.seq - a.seq).slice(0, page.limit).map(toMessage);
+  }
+
+  async listSiblings(userId: string, conversationId: string, parentIds: Array<string | null>): Promise<SiblingSet[]> {
+    const _id = objectId(conversationId);
+    if (!_id) return [];
+    const parents = [...new Set(parentIds)];
+    // An id that is no ObjectId has no children; it must not turn into null (the roots).
+    const keys = parents.flatMap((id) => (id === null ? [null] : (objectId(id) ?? [])));
+    const docs = await this.models.messages
+      .find({ conversationId: _id, userId, parentId: { $in: keys } }, { _id: 1, parentId: 1, seq: 1 })
+      .sort({ seq: 1 })
+      .lean<Array<Pick<MessageDoc, '_id' | 'parentId' | 'seq'>>>();
+    return parents.map((parentId) => ({
+      parentId,
+      ids: docs.filter((doc) => (doc.parentId?.toHexString() ?? null) === parentId).map((doc) => doc._id.toHexString()),
+    }));
+  }
+
+  async beginBranch(input: NewBranch): Promise<BeginExchangeResult> {
+    const _id = objectId(input.conversationId);
+    const parentId = input.parentId === null ? null : objectId(input.parentId);
+    if (!_id || (input.parentId !== null && parentId === null)) return { kind: 'not_found' };
+    try {
+      const exchange = await this.transaction((session) => this.insertBranch(_id, parentId, input, session), null);
+      return exchange ? { kind: 'created', exchange } : { kind: 'not_found' };
+    } catch (error: unknown) {
+      if (!isDuplicateKey(error) || input.clientMessageId === null) throw error;
+      const existing = await this.findExchange(input.userId, input.conversationId, input.clientMessageId);
+      if (!existing) throw error;
+      return { kind: 'duplicate', exchange: existing };
+    }
+  }
+
+  async selectBranch(userId: string, conversationId: string, messageId: string): Promise<ConversationRecord | null> {
+    const [_id, message] = [objectId(conversationId), objectId(messageId)];
+    if (!_id || !message) return null;
+    return this.transaction(async (session) => {
+      const conversation = await this.models.conversations.findOne({ _id, userId }, CONVERSATION_FIELDS, { session }).lean();
+      if (!conversation) throw new Rollback();
+      const tree = await this.tree(_id, session);
+      if (!tree.has(messageId)) throw new Rollback();
+      const leaf = newestLeafUnder(tree, messageId);
+      if (leaf === conversation.activeLeafId?.toHexString()) return toConversation(conversation);
+      const branch = await this.moveActivePath(_id, tree, leaf, conversation.summaryThroughSeq ?? 0, session);
+      const updated = await this.models.conversations
+        .findOneAndUpdate({ _id, userId }, { $set: { activeLeafId: new Types.ObjectId(leaf), ...branch.set }, $inc: { version: 1, branchVersion: 1 } }, { returnDocument: 'after', session, projection: CONVERSATION_FIELDS })
+        .lean();
+      if (!updated) throw new Rollback();
+      return toConversation(updated);
+    }, null);
   }
 
   async finishExchange(input: FinishExchange): Promise<MessageRecord | null> {
@@ -255,25 +356,84 @@ export class MongoChatStore implements ChatStore {
 
   private async insertExchange(conversationId: Types.ObjectId, input: NewExchange, session: ClientSession): Promise<Exchange> {
     const now = new Date();
-    const conversation = await this.models.conversations
+    const [userMessageId, replyId] = [new Types.ObjectId(), new Types.ObjectId()];
+    // The state before the update: the leaf the new message follows and the seq to continue from.
+    const before = await this.models.conversations
       .findOneAndUpdate(
         { _id: conversationId, userId: input.userId },
-        { $inc: { seqCounter: 2, messageCount: 1, version: 1 }, $set: { lastMessageAt: now } },
-        { new: true, session, projection: { seqCounter: 1 } },
+        { $inc: { seqCounter: 2, messageCount: 1, version: 1 }, $set: { lastMessageAt: now, activeLeafId: replyId } },
+        { returnDocument: 'before', session, projection: { seqCounter: 1, activeLeafId: 1 } },
       )
       .lean();
-    if (!conversation) throw new Rollback();
-    const base = { conversationId, userId: input.userId, usage: null, error: null };
+    if (!before) throw new Rollback();
+    const base = { conversationId, userId: input.userId, usage: null, error: null, active: true };
     const [userMessage, assistantMessage] = await this.models.messages.insertMany(
       [
-        { ...base, seq: conversation.seqCounter - 1, role: 'USER', content: input.content, status: 'COMPLETE', model: null,
+        { ...base, _id: userMessageId, parentId: before.activeLeafId ?? null, seq: before.seqCounter + 1, role: 'USER', content: input.content, status: 'COMPLETE', model: null,
           ...(input.clientMessageId === null ? {} : { clientMessageId: input.clientMessageId }) },
-        { ...base, seq: conversation.seqCounter, role: 'ASSISTANT', content: '', status: 'PENDING', model: input.model },
+        { ...base, _id: replyId, parentId: userMessageId, seq: before.seqCounter + 2, role: 'ASSISTANT', content: '', status: 'PENDING', model: input.model },
       ],
       { session, ordered: true },
     );
     if (!userMessage || !assistantMessage) throw new Error('insertMany returned fewer documents than given');
     return { userMessage: toMessage(userMessage.toObject()), assistantMessage: toMessage(assistantMessage.toObject()) };
+  }
+
+  /** beginBranch inside its transaction: checks, moves the active path, then inserts the new messages. */
+  private async insertBranch(conversationId: Types.ObjectId, parentId: Types.ObjectId | null, input: NewBranch, session: ClientSession): Promise<Exchange> {
+    const conversation = await this.models.conversations.findOne({ _id: conversationId, userId: input.userId }, CONVERSATION_FIELDS, { session }).lean();
+    if (!conversation) throw new Rollback();
+    const parent = parentId ? await this.models.messages.findOne({ _id: parentId, conversationId, userId: input.userId }, null, { session }).lean<MessageDoc>() : null;
+    if (parentId && !parent) throw new Rollback();
+    const regenerate = input.userContent === null;
+    if (regenerate ? parent?.role !== 'USER' : parent !== null && parent.role !== 'ASSISTANT') throw new Rollback();
+    const tree = await this.tree(conversationId, session);
+    const branch = await this.moveActivePath(conversationId, tree, input.parentId, conversation.summaryThroughSeq ?? 0, session);
+    const now = new Date();
+    const [userMessageId, replyId] = [regenerate ? parentId! : new Types.ObjectId(), new Types.ObjectId()];
+    const added = regenerate ? 1 : 2;
+    const before = await this.models.conversations
+      .findOneAndUpdate(
+        { _id: conversationId, userId: input.userId },
+        {
+          $inc: { seqCounter: added, messageCount: added - 1, version: 1, branchVersion: 1 },
+          $set: { lastMessageAt: now, activeLeafId: replyId, ...branch.set },
+        },
+        { returnDocument: 'before', session, projection: { seqCounter: 1 } },
+      )
+      .lean();
+    if (!before) throw new Rollback();
+    const base = { conversationId, userId: input.userId, usage: null, error: null, active: true };
+    const clientMessageId = input.clientMessageId === null ? {} : { clientMessageId: input.clientMessageId };
+    const docs = [
+      ...(regenerate ? [] : [{ ...base, _id: userMessageId, parentId, seq: before.seqCounter + 1, role: 'USER', content: input.userContent, status: 'COMPLETE', model: null, ...clientMessageId }]),
+      { ...base, _id: replyId, parentId: userMessageId, seq: before.seqCounter + added, role: 'ASSISTANT', content: '', status: 'PENDING', model: input.model, ...(regenerate ? clientMessageId : {}) },
+    ];
+    const inserted = await this.models.messages.insertMany(docs, { session, ordered: true });
+    const assistantMessage = inserted.at(-1);
+    const userMessage = regenerate ? parent : inserted[0]?.toObject();
+    if (!assistantMessage || !userMessage) throw new Error('insertMany returned fewer documents than given');
+    return { userMessage: toMessage({ ...userMessage, active: true }), assistantMessage: toMessage(assistantMessage.toObject()) };
+  }
+
+  /** The conversation's message tree, ids and links only. */
+  private async tree(conversationId: Types.ObjectId, session: ClientSession): Promise<Map<string, TreeNode>> {
+    const docs = await this.models.messages
+      .find({ conversationId }, { _id: 1, parentId: 1, seq: 1, active: 1 }, { session })
+      .lean<Array<Pick<MessageDoc, '_id' | 'parentId' | 'seq' | 'active'>>>();
+    return new Map(docs.map((doc) => {
+      const id = doc._id.toHexString();
+      return [id, { id, parentId: doc.parentId?.toHexString() ?? null, seq: doc.seq, active: doc.active ?? true }];
+    }));
+  }
+
+  /** Applies planActivePath to the messages; returns the conversation fields the move changes. */
+  private async moveActivePath(conversationId: Types.ObjectId, tree: Map<string, TreeNode>, pathEnd: string | null, summaryThroughSeq: number, session: ClientSession) {
+    const plan = planActivePath(tree, pathEnd);
+    const ids = (list: string[]) => list.map((id) => new Types.ObjectId(id));
+    if (plan.deactivate.length > 0) await this.models.messages.updateMany({ conversationId, _id: { $in: ids(plan.deactivate) } }, { $set: { active: false } }, { session });
+    if (plan.activate.length > 0) await this.models.messages.updateMany({ conversationId, _id: { $in: ids(plan.activate) } }, { $set: { active: true } }, { session });
+    return { set: keepsSummary(summaryThroughSeq, plan.forkSeq) ? {} : { summary: null, summaryThroughSeq: 0 } };
   }
 
   /** Runs `work` in a transaction; a Rollback inside it aborts and yields `onRollback`. */

@@ -7,6 +7,7 @@ import type { RateLimitService } from '../services/rate-limit.service';
 import type { ReplyService } from '../services/reply.service';
 import type { TokenVerifier } from '../services/token-verifier';
 import type { Viewer } from '../services/viewer';
+import type { MessageRecord } from '../ports/chat-store';
 import { UnauthenticatedError } from '../errors';
 import { toGraphQLError } from './format-error';
 
@@ -25,6 +26,8 @@ export interface GraphQLContext {
   replies: ReplyService;
   budget: BudgetService;
   log: Logger;
+  /** Message.siblings, batched per operation. */
+  siblings(message: MessageRecord): Promise<string[]>;
 }
 
 export interface ContextDeps {
@@ -76,19 +79,22 @@ export async function resolveViewer(deps: ContextDeps, header: string | undefine
 
 /** The context of one operation, whichever transport carried it. */
 export function buildContext(deps: ContextDeps, viewer: Viewer | null, requestId: string, transport: Transport): GraphQLContext {
+  let siblings: ReturnType<ConversationService['siblingsLoader']> | undefined;
+  const requireViewer = () => {
+    if (!viewer) throw new UnauthenticatedError('Authentication required: send Authorization: Bearer <token>');
+    return viewer;
+  };
   return {
     requestId,
     transport,
     viewerId: viewer?.id ?? null,
-    viewer: () => {
-      if (!viewer) throw new UnauthenticatedError('Authentication required: send Authorization: Bearer <token>');
-      return viewer;
-    },
+    viewer: requireViewer,
     conversations: deps.conversations,
     chat: deps.chat,
     replies: deps.replies,
     budget: deps.budget,
     log: deps.log.child({ requestId }),
+    siblings: (message) => (siblings ??= deps.conversations.siblingsLoader(requireViewer())).load(message),
   };
 }
 

@@ -19,6 +19,9 @@ export const resolvers: Resolvers = {
     updateSystemPrompt: (_, { id, systemPrompt }, ctx) => ctx.conversations.updateSystemPrompt(ctx.viewer(), id, systemPrompt),
     deleteConversation: (_, { id }, ctx) => ctx.conversations.delete(ctx.viewer(), id),
     cancelReply: (_, { messageId }, ctx) => ctx.replies.cancel(ctx.viewer(), messageId),
+    regenerateReply: (_, args, ctx) => ctx.chat.regenerateReply(ctx.viewer(), args),
+    editMessage: (_, args, ctx) => ctx.chat.editMessage(ctx.viewer(), args),
+    selectBranch: (_, { messageId }, ctx) => ctx.conversations.selectBranch(ctx.viewer(), messageId),
   },
   Subscription: {
     replyStream: {
@@ -28,6 +31,8 @@ export const resolvers: Resolvers = {
   },
   Message: {
     cache: (message) => (message.cache ? { hit: message.cache.level, similarity: message.cache.similarity } : null),
+    siblings: (message, _, ctx) => ctx.siblings(message),
+    siblingIndex: async (message, _, ctx) => (await ctx.siblings(message)).indexOf(message.id),
   },
   Conversation: {
     messages: (conversation, args, ctx) => ctx.conversations.messages(ctx.viewer(), conversation.id, args),

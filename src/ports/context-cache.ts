@@ -14,6 +14,8 @@ export interface CachedContext {
   summaryThroughSeq: number;
   /** The conversation's systemPromptVersion when this was built. */
   systemPromptVersion: number;
+  /** The conversation's branchVersion when this was built: another branch's window is never used. */
+  branchVersion: number;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { BudgetExceededError, NotFoundError, RateLimitedError, ServiceUnavailableError, UpstreamUnavailableError } from '../errors';
+import { BadUserInputError, BudgetExceededError, NotFoundError, RateLimitedError, ServiceUnavailableError, UpstreamUnavailableError } from '../errors';
 import type { ChatStore, ConversationRecord, Exchange, MessageRecord, TokenUsage } from '../ports/chat-store';
 import type { ChatTurn, LlmClient } from '../ports/llm-client';
 import type { ReplyBus } from '../ports/reply-bus';
@@ -54,6 +54,30 @@ interface SendRequest {
   clientMessageId: string | null;
   cachePolicy?: SendMessageInput['cachePolicy'];
   stream: boolean;
+  /** Absent for a send (after the active leaf); set for a question asked on a new branch. */
+  fork?: Fork;
+}
+
+/** Where an edit or a regenerate asks its question. */
+interface Fork {
+  /** The question's parent (null: a first message): the model reads the path up to here. */
+  historyThrough: string | null;
+  /** Regenerate: the user message answered again. Edit: the parent of the new user message. */
+  parentId: string | null;
+  regenerate: boolean;
+}
+
+export interface RegenerateInput {
+  messageId: string;
+  clientMessageId?: string | null;
+  stream?: boolean | null;
+}
+
+export interface EditInput {
+  messageId: string;
+  content: string;
+  clientMessageId?: string | null;
+  stream?: boolean | null;
 }
 
 /** What steps 4 and 5 prepared for a send: its input, cache lookup and budget hold. */
@@ -112,7 +136,41 @@ export class ChatService {
   }
 
   async sendMessage(viewer: Viewer, input: SendMessageInput): Promise<SendMessagePayload> {
-    const request = this.validate(input);
+    return this.run(viewer, this.validate(input));
+  }
+
+  /**
+   * A new reply to the user message `messageId` answers, as its sibling, on the active branch from
+   * then on. Never from the response cache (the user asked for another answer); the new reply is
+   * cached over the old one. Limited, budgeted and idempotent as a send.
+   */
+  async regenerateReply(viewer: Viewer, input: RegenerateInput): Promise<SendMessagePayload> {
+    const clientMessageId = validateClientMessageId(input.clientMessageId);
+    const reply = await this.deps.store.getMessage(viewer.id, input.messageId);
+    if (!reply) throw new NotFoundError('Reply not found');
+    if (reply.role !== 'ASSISTANT' || reply.parentId === null) throw new BadUserInputError('Only assistant replies can be regenerated; edit a user message instead', { argument: 'messageId' });
+    const question = await this.deps.store.getMessage(viewer.id, reply.parentId);
+    if (!question) throw new NotFoundError('Reply not found');
+    return this.run(viewer, {
+      conversationId: reply.conversationId, content: question.content, clientMessageId, cachePolicy: 'REFRESH', stream: input.stream === true,
+      fork: { historyThrough: question.parentId, parentId: question.id, regenerate: true },
+    });
+  }
+
+  /** The user message `messageId` asked anew with `content`: a sibling of it and a reply, on the active branch from then on. */
+  async editMessage(viewer: Viewer, input: EditInput): Promise<SendMessagePayload> {
+    const content = validateContent(input.content, this.deps.options);
+    const clientMessageId = validateClientMessageId(input.clientMessageId);
+    const original = await this.deps.store.getMessage(viewer.id, input.messageId);
+    if (!original) throw new NotFoundError('Message not found');
+    if (original.role !== 'USER') throw new BadUserInputError('Only user messages can be edited; regenerate a reply instead', { argument: 'messageId' });
+    return this.run(viewer, {
+      conversationId: original.conversationId, content, clientMessageId, stream: input.stream === true,
+      fork: { historyThrough: original.parentId, parentId: original.parentId, regenerate: false },
+    });
+  }
+
+  private async run(viewer: Viewer, request: SendRequest): Promise<SendMessagePayload> {
     const replay = await this.dedupe(viewer, request);
     if (replay) return replay;
     if (!this.deps.generations.isAccepting) throw new ServiceUnavailableError('This instance is shutting down; please retry');
@@ -201,7 +259,7 @@ export class ChatService {
   private async load(viewer: Viewer, request: SendRequest): Promise<{ conversation: ConversationRecord; messages: ChatTurn[] }> {
     const conversation = await this.loadConversation(viewer, request.conversationId);
     this.deps.context.assertFits(conversation, request.content, this.deps.options.maxCompletionTokens);
-    const messages = [...(await this.loadContext(viewer, conversation, request.content)), { role: 'user' as const, content: request.content }];
+    const messages = [...(await this.loadContext(viewer, conversation, request)), { role: 'user' as const, content: request.content }];
     return { conversation, messages };
   }
 
@@ -227,11 +285,13 @@ export class ChatService {
     this.deps.metrics.budgetReservations.inc({ outcome: 'accepted' });
     let generation: Generation | undefined;
     try {
-      const { conversationId, content, clientMessageId } = request;
-      const begun = await this.deps.store.beginExchange({ userId: viewer.id, conversationId, content, clientMessageId, model: conversation.model });
-      if (begun.kind === 'not_found') throw new NotFoundError('Conversation not found');
+      const { conversationId, content, clientMessageId, fork } = request;
+      const begun = fork
+        ? await this.deps.store.beginBranch({ userId: viewer.id, conversationId, parentId: fork.parentId, userContent: fork.regenerate ? null : content, clientMessageId, model: conversation.model })
+        : await this.deps.store.beginExchange({ userId: viewer.id, conversationId, content, clientMessageId, model: conversation.model });
+      if (begun.kind === 'not_found') throw new NotFoundError(fork ? 'Message not found' : 'Conversation not found');
       if (begun.kind === 'duplicate') return request.stream ? this.toPayload(begun.exchange) : await this.settled(viewer, begun.exchange, request);
-      generation = new Generation(this.generationDeps(), { viewer, conversation, exchange: begun.exchange, messages, query, hit, similar, flight: ticket, slot, hold });
+      generation = new Generation(this.generationDeps(), { viewer, conversation, exchange: begun.exchange, messages, query, hit, similar, flight: ticket, slot, hold, forked: fork !== undefined });
       this.deps.generations.add(generation);
       if (clientMessageId) this.waiter.track(conversationId, clientMessageId, generation.done.then((result) => result.exchange));
       return generation;
@@ -307,10 +367,12 @@ export class ChatService {
     return conversation;
   }
 
-  /** Step 3: the model input before the new message: system prompt, summary, recent turns. */
-  private async loadContext(viewer: Viewer, conversation: ConversationRecord, content: string): Promise<ChatTurn[]> {
+  /** Step 3: the model input before the new message: system prompt, summary, recent turns (of the question's branch). */
+  private async loadContext(viewer: Viewer, conversation: ConversationRecord, request: SendRequest): Promise<ChatTurn[]> {
     const { context, options } = this.deps;
-    return context.window(viewer, conversation, context.reserveTokens(conversation.model, content, options.maxCompletionTokens));
+    const reserve = context.reserveTokens(conversation.model, request.content, options.maxCompletionTokens);
+    if (request.fork) return context.windowAt(viewer, conversation, request.fork.historyThrough, reserve);
+    return context.window(viewer, conversation, reserve);
   }
 
   /**

@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import { NotFoundError } from '../errors';
 import type { ChatStore, ConversationRecord, MessageRecord } from '../ports/chat-store';
 import { decodeConversationCursor, decodeMessageCursor, encodeConversationCursor, encodeMessageCursor } from './cursor';
@@ -54,6 +55,34 @@ export class ConversationService {
     const updated = await this.deps.store.updateSystemPrompt(viewer.id, id, validateSystemPrompt(systemPrompt, this.deps.limits));
     if (!updated) throw new NotFoundError('Conversation not found');
     return updated;
+  }
+
+  /** Shows the branch through `messageId`: its newest leaf becomes the active leaf. */
+  async selectBranch(viewer: Viewer, messageId: string): Promise<ConversationRecord> {
+    const message = await this.deps.store.getMessage(viewer.id, messageId);
+    const selected = message && (await this.deps.store.selectBranch(viewer.id, message.conversationId, messageId));
+    if (!selected) throw new NotFoundError('Message not found');
+    return selected;
+  }
+
+  /**
+   * Message.siblings for one operation: the messages asked for are batched into one store query
+   * per conversation (a page of 50 messages costs one query, not 50).
+   */
+  siblingsLoader(viewer: Viewer): DataLoader<MessageRecord, string[], string> {
+    const key = (message: Pick<MessageRecord, 'conversationId' | 'parentId'>) => `${message.conversationId}/${message.parentId ?? ''}`;
+    return new DataLoader<MessageRecord, string[], string>(
+      async (messages) => {
+        const byConversation = new Map<string, Array<string | null>>();
+        for (const message of messages) byConversation.set(message.conversationId, [...(byConversation.get(message.conversationId) ?? []), message.parentId]);
+        const found = new Map<string, string[]>();
+        await Promise.all([...byConversation].map(async ([conversationId, parentIds]) => {
+          for (const set of await this.deps.store.listSiblings(viewer.id, conversationId, parentIds)) found.set(key({ conversationId, parentId: set.parentId }), set.ids);
+        }));
+        return messages.map((message) => found.get(key(message)) ?? [message.id]);
+      },
+      { cacheKeyFn: key },
+    );
   }
 
   async delete(viewer: Viewer, id: string): Promise<{ deletedConversationId: string }> {

@@ -23,6 +23,7 @@ const context = (extra: Partial<CachedContext> = {}): CachedContext => ({
   summary: null,
   summaryThroughSeq: 0,
   systemPromptVersion: 1,
+  branchVersion: 0,
   ...extra,
 });
 

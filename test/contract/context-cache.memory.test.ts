@@ -19,7 +19,7 @@ describe('MemoryContextCache', () => {
   it('expires on its own clock', async () => {
     let now = 1_000;
     const cache = new MemoryContextCache({ ttlSeconds: 60, now: () => now });
-    const context = { turns: [], throughSeq: 0, summary: null, summaryThroughSeq: 0, systemPromptVersion: 1 };
+    const context = { turns: [], throughSeq: 0, summary: null, summaryThroughSeq: 0, systemPromptVersion: 1, branchVersion: 0 };
     await cache.set('c', context);
     now += 59_999;
     expect(await cache.get('c')).toEqual(context);

@@ -22,6 +22,7 @@ const CONTEXT: CachedContext = {
   summary: null,
   summaryThroughSeq: 0,
   systemPromptVersion: 1,
+  branchVersion: 0,
 };
 
 defineContextCacheContract('RedisContextCache', async () => {

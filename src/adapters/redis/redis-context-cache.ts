@@ -133,7 +133,9 @@ export function decodeContext(text: string): CachedContext | null {
   if (!isRecord(value)) return null;
   const turns = decodeTurns(value.turns);
   const { throughSeq, summary, summaryThroughSeq, systemPromptVersion } = value;
-  if (turns === null || !isSeq(throughSeq) || !isSeq(summaryThroughSeq) || !isSeq(systemPromptVersion)) return null;
+  // Windows cached before branches existed were built on the only branch there was (version 0).
+  const branchVersion = value.branchVersion ?? 0;
+  if (turns === null || !isSeq(throughSeq) || !isSeq(summaryThroughSeq) || !isSeq(systemPromptVersion) || !isSeq(branchVersion)) return null;
   if (summary !== null && typeof summary !== 'string') return null;
-  return { turns, throughSeq, summary, summaryThroughSeq, systemPromptVersion };
+  return { turns, throughSeq, summary, summaryThroughSeq, systemPromptVersion, branchVersion };
 }

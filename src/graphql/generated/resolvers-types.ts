@@ -45,12 +45,15 @@ export type CachePolicy =
 
 export type Conversation = {
   __typename?: 'Conversation';
+  /** The newest message of the active branch; null while the conversation is empty. */
+  activeLeafId?: Maybe<Scalars['ID']['output']>;
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
   lastMessageAt: Scalars['DateTime']['output'];
   messageCount: Scalars['Int']['output'];
   /**
-   * Messages in chronological order. first/after page forward from the oldest; last/before
+   * The active branch's messages in chronological order (messages form a tree; the active branch
+   * is the path from the first message to activeLeafId). first/after page forward from the oldest; last/before
    * page backward, so last: 20 gives the newest 20. Page size defaults to 50, at most 200.
    */
   messages: MessageConnection;
@@ -112,7 +115,13 @@ export type Message = {
   id: Scalars['ID']['output'];
   /** The model that wrote an assistant message. */
   model?: Maybe<Scalars['String']['output']>;
+  /** The message this one follows: a reply's user message, a user message's previous reply; null for a first message. */
+  parentId?: Maybe<Scalars['ID']['output']>;
   role: MessageRole;
+  /** This message's position in siblings, from 0. */
+  siblingIndex: Scalars['Int']['output'];
+  /** The ids of this message's alternatives (same parent, hence same role), oldest first, itself included. */
+  siblings: Array<Scalars['ID']['output']>;
   status: MessageStatus;
   usage?: Maybe<TokenUsage>;
 };
@@ -154,9 +163,27 @@ export type Mutation = {
    */
   cancelReply: Message;
   createConversation: Conversation;
-  /** Deletes the conversation and all of its messages. */
+  /** Deletes the conversation and all of its messages, on every branch. */
   deleteConversation: DeleteConversationPayload;
+  /**
+   * Asks an earlier user message anew: a new user message with this content, a sibling of
+   * messageId, and a reply to it, on the active branch from then on. Nothing is deleted: the old
+   * branch stays, reachable with selectBranch. The model reads only the new branch.
+   */
+  editMessage: SendMessagePayload;
+  /**
+   * Asks the model again for the user message an assistant reply answers: a new reply, a sibling of
+   * messageId, on the active branch from then on (the old one stays, reachable with selectBranch).
+   * Never answered from the response cache. Limited, budgeted and idempotent like sendMessage.
+   */
+  regenerateReply: SendMessagePayload;
   renameConversation: Conversation;
+  /**
+   * Makes the newest message under messageId (its newest descendant, or itself) the conversation's
+   * active leaf: what a "< 2/3 >" arrow between siblings does. The history pages and the model's
+   * context follow the active branch.
+   */
+  selectBranch: Conversation;
   /**
    * Stores the message, asks the model and stores its reply. Repeating a clientMessageId
    * returns the first call's result without asking the model again.
@@ -185,9 +212,29 @@ export type MutationDeleteConversationArgs = {
 };
 
 
+export type MutationEditMessageArgs = {
+  clientMessageId?: InputMaybe<Scalars['ID']['input']>;
+  content: Scalars['String']['input'];
+  messageId: Scalars['ID']['input'];
+  stream?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type MutationRegenerateReplyArgs = {
+  clientMessageId?: InputMaybe<Scalars['ID']['input']>;
+  messageId: Scalars['ID']['input'];
+  stream?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
 export type MutationRenameConversationArgs = {
   id: Scalars['ID']['input'];
   title: Scalars['String']['input'];
+};
+
+
+export type MutationSelectBranchArgs = {
+  messageId: Scalars['ID']['input'];
 };
 
 
@@ -460,6 +507,7 @@ export type CacheMarkResolvers<ContextType = GraphQLContext, ParentType extends 
 };
 
 export type ConversationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Conversation'] = ResolversParentTypes['Conversation']> = {
+  activeLeafId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastMessageAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -501,7 +549,10 @@ export type MessageResolvers<ContextType = GraphQLContext, ParentType extends Re
   error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   model?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  parentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['MessageRole'], ParentType, ContextType>;
+  siblingIndex?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  siblings?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['MessageStatus'], ParentType, ContextType>;
   usage?: Resolver<Maybe<ResolversTypes['TokenUsage']>, ParentType, ContextType>;
 };
@@ -520,7 +571,10 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   cancelReply?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationCancelReplyArgs, 'messageId'>>;
   createConversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationCreateConversationArgs, 'input'>>;
   deleteConversation?: Resolver<ResolversTypes['DeleteConversationPayload'], ParentType, ContextType, RequireFields<MutationDeleteConversationArgs, 'id'>>;
+  editMessage?: Resolver<ResolversTypes['SendMessagePayload'], ParentType, ContextType, RequireFields<MutationEditMessageArgs, 'content' | 'messageId'>>;
+  regenerateReply?: Resolver<ResolversTypes['SendMessagePayload'], ParentType, ContextType, RequireFields<MutationRegenerateReplyArgs, 'messageId'>>;
   renameConversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationRenameConversationArgs, 'id' | 'title'>>;
+  selectBranch?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationSelectBranchArgs, 'messageId'>>;
   sendMessage?: Resolver<ResolversTypes['SendMessagePayload'], ParentType, ContextType, RequireFields<MutationSendMessageArgs, 'input'>>;
   updateSystemPrompt?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationUpdateSystemPromptArgs, 'id'>>;
 };

@@ -7,7 +7,7 @@ import { REPLY_PRIMING_TOKENS, type TokenCounter } from '../token-counter';
 import type { Viewer } from '../viewer';
 import { resolveContextWindowOptions, type ContextWindowOptions } from './context-window-options';
 import { ContextSummarizer } from './context-summarizer';
-import { readHistory, toCachedContext, type History, type HistoryTurn } from './conversation-history';
+import { readHistory, toCachedContext, toTurn, type History, type HistoryTurn } from './conversation-history';
 import { WindowFitter, type FittedWindow } from './window-fitter';
 
 export interface ContextWindowDeps {
@@ -86,6 +86,28 @@ export class ContextWindowService {
   }
 
   /**
+   * The model input before a question asked on a new branch (an edit or a regenerate): the
+   * system prompt, then the path from a root to `throughId` (the question's parent; null for a
+   * first message), read from the store since the cached window is the active branch's. The
+   * running summary is used when the path leaves the active branch after what it covers.
+   */
+  async windowAt(viewer: Viewer, conversation: ConversationRecord, throughId: string | null, reserveTokens = 0): Promise<ChatTurn[]> {
+    this.assertOwner(viewer, conversation);
+    const { maxMessages } = this.options;
+    let summary = conversation.summary;
+    let path = throughId === null ? [] : await this.deps.store.listPath(viewer.id, conversation.id, throughId, { limit: maxMessages, afterSeq: conversation.summaryThroughSeq });
+    // An active message after the summary on this path: it parts from the active branch after
+    // everything the summary covers. Otherwise the summary may describe turns not on this path.
+    if (summary !== null && !path.some((message) => message.active)) {
+      summary = null;
+      path = throughId === null ? [] : await this.deps.store.listPath(viewer.id, conversation.id, throughId, { limit: maxMessages });
+    }
+    const turns = path.reverse().flatMap((message) => toTurn(message) ?? []);
+    const parts = { systemPrompt: conversation.systemPrompt, summary, turns };
+    return this.fitter.fit(conversation.model, parts, this.options.maxContextTokens - reserveTokens, maxMessages).messages;
+  }
+
+  /**
    * Write-through once an exchange is stored and settled: appends the user turn and, when the
    * reply is COMPLETE, the assistant turn (pass null for a FAILED or DEGRADED one). `throughSeq`
    * is the reply's seq. Never rejects; a cache that cannot take the append is dropped or caught
@@ -161,6 +183,7 @@ export class ContextWindowService {
       summary,
       summaryThroughSeq: last.seq,
       systemPromptVersion: conversation.systemPromptVersion,
+      branchVersion: conversation.branchVersion,
     };
     // Not applied: a racing summariser stored another one, and the cache is its to write.
     if (applied && history.firstPendingSeq === null) await this.deps.cache.set(conversation.id, next);
@@ -192,6 +215,7 @@ export class ContextWindowService {
 function isCurrent(cached: CachedContext, conversation: ConversationRecord): boolean {
   return (
     cached.systemPromptVersion === conversation.systemPromptVersion &&
+    cached.branchVersion === conversation.branchVersion &&
     cached.summaryThroughSeq === conversation.summaryThroughSeq &&
     cached.summary === conversation.summary &&
     cached.throughSeq >= conversation.lastMessageSeq

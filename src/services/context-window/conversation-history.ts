@@ -60,5 +60,6 @@ export function toCachedContext(history: History, conversation: ConversationReco
     summary: conversation.summary,
     summaryThroughSeq: conversation.summaryThroughSeq,
     systemPromptVersion: conversation.systemPromptVersion,
+    branchVersion: conversation.branchVersion,
   };
 }

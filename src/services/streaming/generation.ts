@@ -57,6 +57,8 @@ export interface GenerationStart {
   flight: FlightTicket | null;
   slot: GenerationSlot;
   hold: BudgetHold;
+  /** A reply on a new branch (edit, regenerate): the cached window is another branch's, so nothing is appended to it. */
+  forked?: boolean;
 }
 
 export interface Generated {

@@ -98,7 +98,8 @@ export class ReplyFinisher {
   }
 
   private async updateContext(reply: MessageRecord): Promise<void> {
-    const { viewer, conversation, exchange } = this.start;
+    const { viewer, conversation, exchange, forked } = this.start;
+    if (forked) return;
     await this.deps.context.appendExchange(
       viewer, conversation, { role: 'user', content: exchange.userMessage.content },
       reply.status === 'COMPLETE' ? { role: 'assistant', content: reply.content } : null, reply.seq,

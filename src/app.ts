@@ -36,6 +36,7 @@ import { validationRules, type ValidationOptions } from './graphql/validation-ru
 import { queryLimitsPlugin } from './graphql/query-limits.plugin';
 import type { RateLimitService } from './services/rate-limit.service';
 import { ReplyService } from './services/reply.service';
+import { modelCatalog } from './services/model-catalog';
 import type { GenerationRegistry } from './services/streaming/generation-registry';
 import type { GraphQLSchema } from 'graphql';
 
@@ -77,7 +78,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const redis = await createRedis(config, log);
   const ownLlm = overrides.llm ? null : createLlm(config, log, metrics);
   const llm = overrides.llm ?? ownLlm!;
-  const inputLimits = { ...config.chat, models: config.openai.models, defaultModel: config.openai.defaultModel };
+  const inputLimits = { ...config.chat, models: config.openai.models, defaultModel: config.openai.defaultModel, maxCompletionTokens: config.openai.maxCompletionTokens };
   const conversations = new ConversationService({
     store,
     limits: inputLimits,
@@ -109,7 +110,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const tokens = new TokenVerifier({ secret: config.auth.jwtSecret, jwksUrl: config.auth.jwksUrl, issuer: config.auth.issuer, audience: config.auth.audience, tiers: config.auth.tiers });
   const httpServer = createServer();
   const schema = makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers });
-  const contextDeps = { tokens, limits, conversations, chat, replies, budget, log };
+  const models = modelCatalog({ ...inputLimits, maxContextTokens: config.context.maxContextTokens }, budget);
+  const contextDeps = { tokens, limits, conversations, chat, replies, budget, log, models };
   const validation = { introspection: config.graphql.introspection, limits: { ...config.graphql, pageSizeDefault: config.chat.pageSizeDefault, pageSizeMax: config.chat.pageSizeMax } };
   const sse = createSseRoute({ schema, context: contextDeps, log, ...validation });
   const websocket = startWebSocketServer({

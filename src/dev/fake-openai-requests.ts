@@ -30,6 +30,10 @@ export interface RecordedRequest {
   inputs: string[] | null;
   apiKey: string | null;
   stream: boolean;
+  /** The sampling settings sent, as given (null: not sent). */
+  temperature: number | null;
+  /** max_completion_tokens, or else max_tokens, as given (null: not sent). */
+  maxTokens: number | null;
   /** Epoch milliseconds at which the request arrived. */
   time: number;
   /** HTTP status sent back; null while unanswered, and forever for hung or abandoned requests. */
@@ -144,6 +148,9 @@ export function recordBody(record: RecordedRequest, body: unknown): void {
   record.messages = lenientMessages(body.messages);
   record.inputs = lenientInputs(body.input);
   record.stream = body.stream === true;
+  record.temperature = typeof body.temperature === 'number' ? body.temperature : null;
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  record.maxTokens = typeof maxTokens === 'number' ? maxTokens : null;
 }
 
 /** The text a content directive is read from: the last user message. */

@@ -185,6 +185,8 @@ export class FakeOpenAiServer implements FakeOpenAiControls {
       inputs: null,
       apiKey: bearerKey(req),
       stream: false,
+      temperature: null,
+      maxTokens: null,
       time: Date.now(),
       status: null,
       fault: null,

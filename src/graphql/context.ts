@@ -8,6 +8,7 @@ import type { ReplyService } from '../services/reply.service';
 import type { TokenVerifier } from '../services/token-verifier';
 import type { Viewer } from '../services/viewer';
 import type { MessageRecord } from '../ports/chat-store';
+import type { ModelInfo } from '../services/model-catalog';
 import { UnauthenticatedError } from '../errors';
 import { toGraphQLError } from './format-error';
 
@@ -28,6 +29,8 @@ export interface GraphQLContext {
   log: Logger;
   /** Message.siblings, batched per operation. */
   siblings(message: MessageRecord): Promise<string[]>;
+  /** Query.models: fixed by configuration. */
+  models: ModelInfo[];
 }
 
 export interface ContextDeps {
@@ -38,6 +41,7 @@ export interface ContextDeps {
   replies: ReplyService;
   budget: BudgetService;
   log: Logger;
+  models: ModelInfo[];
 }
 
 /**
@@ -94,6 +98,7 @@ export function buildContext(deps: ContextDeps, viewer: Viewer | null, requestId
     replies: deps.replies,
     budget: deps.budget,
     log: deps.log.child({ requestId }),
+    models: deps.models,
     siblings: (message) => (siblings ??= deps.conversations.siblingsLoader(requireViewer())).load(message),
   };
 }

@@ -11,10 +11,12 @@ export const resolvers: Resolvers = {
     conversation: (_, { id }, ctx) => ctx.conversations.get(ctx.viewer(), id),
     conversations: (_, args, ctx) => ctx.conversations.list(ctx.viewer(), args),
     usage: (_, __, ctx) => ctx.budget.usage(ctx.viewer()),
+    models: (_, __, ctx) => ctx.viewer() && ctx.models,
   },
   Mutation: {
     createConversation: (_, { input }, ctx) => ctx.conversations.create(ctx.viewer(), input),
     sendMessage: (_, { input }, ctx) => ctx.chat.sendMessage(ctx.viewer(), input),
+    updateConversation: (_, { id, input }, ctx) => ctx.conversations.update(ctx.viewer(), id, input),
     renameConversation: (_, { id, title }, ctx) => ctx.conversations.rename(ctx.viewer(), id, title),
     updateSystemPrompt: (_, { id, systemPrompt }, ctx) => ctx.conversations.updateSystemPrompt(ctx.viewer(), id, systemPrompt),
     deleteConversation: (_, { id }, ctx) => ctx.conversations.delete(ctx.viewer(), id),

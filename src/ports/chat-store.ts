@@ -12,12 +12,22 @@ export interface TokenUsage {
   totalTokens: number;
 }
 
+/** Who wrote a conversation's title: a generated one replaces only the default. */
+export type TitleSource = 'DEFAULT' | 'USER' | 'GENERATED';
+
 export interface ConversationRecord {
   id: string;
   userId: string;
   title: string;
+  titleSource: TitleSource;
   systemPrompt: string | null;
   model: string;
+  /** Sampling temperature for its replies; null: the provider's default. */
+  temperature: number | null;
+  /** Most tokens a reply may have; null: the server's OPENAI_MAX_COMPLETION_TOKENS. */
+  maxTokens: number | null;
+  /** Hidden from the default conversation list. */
+  archived: boolean;
   messageCount: number;
   usage: TokenUsage;
   lastMessageAt: Date;
@@ -75,8 +85,24 @@ export interface Exchange {
 export interface NewConversation {
   userId: string;
   title: string;
+  /** DEFAULT lets a generated title replace it. @defaultValue 'USER' */
+  titleSource?: TitleSource;
   systemPrompt: string | null;
   model: string;
+  /** @defaultValue null */
+  temperature?: number | null;
+  /** @defaultValue null */
+  maxTokens?: number | null;
+}
+
+/** The settings updateConversation changes: each one present is set (null resets it to the default). */
+export interface ConversationPatch {
+  title?: string;
+  systemPrompt?: string | null;
+  model?: string;
+  temperature?: number | null;
+  maxTokens?: number | null;
+  archived?: boolean;
 }
 
 export interface NewExchange {
@@ -171,6 +197,14 @@ export interface ChatStore {
   /** Newest activity first. */
   listConversations(userId: string, page: ConversationPage): Promise<ConversationRecord[]>;
   renameConversation(userId: string, id: string, title: string): Promise<ConversationRecord | null>;
+  /**
+   * Applies every setting present in `patch` at once, bumping version; a title makes titleSource
+   * USER; a system prompt or a model bumps systemPromptVersion (what the caches are keyed on).
+   * Null when the conversation is missing or foreign.
+   */
+  updateConversation(userId: string, id: string, patch: ConversationPatch): Promise<ConversationRecord | null>;
+  /** Sets a generated title only while the title is still the default one (titleSource DEFAULT); false otherwise. */
+  setGeneratedTitle(userId: string, id: string, title: string): Promise<boolean>;
   /** Replaces the system prompt (null removes it), bumping systemPromptVersion and version. */
   updateSystemPrompt(userId: string, id: string, systemPrompt: string | null): Promise<ConversationRecord | null>;
   /**

@@ -157,6 +157,11 @@ export class BudgetService {
     };
   }
 
+  /** USD per million tokens of `model`, or null when it has no configured price. */
+  priceOf(model: string): ModelPrice | null {
+    return this.prices.find(model) ?? null;
+  }
+
   /** Cost in micro-USD; 0 for a model with no configured price. */
   cost(model: string, usage: PricedUsage): number {
     return this.prices.costMicroUsd(model, { promptTokens: whole(usage.promptTokens), completionTokens: whole(usage.completionTokens) });

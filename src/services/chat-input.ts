@@ -6,7 +6,12 @@ export interface InputLimits {
   maxSystemPromptChars: number;
   models: string[];
   defaultModel: string;
+  /** The most a conversation's maxTokens may be (OPENAI_MAX_COMPLETION_TOKENS). */
+  maxCompletionTokens: number;
 }
+
+/** OpenAI's range; other providers accept it too. */
+export const TEMPERATURE_RANGE = { min: 0, max: 2 } as const;
 
 export interface SendMessageInput {
   conversationId: string;
@@ -20,6 +25,17 @@ export interface CreateConversationInput {
   title?: string | null;
   systemPrompt?: string | null;
   model?: string | null;
+  temperature?: number | null;
+  maxTokens?: number | null;
+}
+
+/** Absent: unchanged. Null: back to the default (systemPrompt: none). */
+export interface UpdateConversationInput {
+  title?: string | null;
+  systemPrompt?: string | null;
+  model?: string | null;
+  temperature?: number | null;
+  maxTokens?: number | null;
 }
 
 const CLIENT_MESSAGE_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -54,12 +70,58 @@ export function validateTitle(title: string, limits: InputLimits): string {
 
 export function validateNewConversation(input: CreateConversationInput, limits: InputLimits) {
   const title = input.title == null ? DEFAULT_TITLE : validateTitle(input.title, limits);
-  const systemPrompt = validateSystemPrompt(input.systemPrompt, limits);
-  const model = input.model ?? limits.defaultModel;
+  return {
+    title,
+    titleSource: input.title == null ? ('DEFAULT' as const) : ('USER' as const),
+    systemPrompt: validateSystemPrompt(input.systemPrompt, limits),
+    model: validateModel(input.model ?? limits.defaultModel, limits),
+    temperature: validateTemperature(input.temperature),
+    maxTokens: validateMaxTokens(input.maxTokens, limits),
+  };
+}
+
+/** The settings to change; every value checked before anything is written. */
+export function validateConversationUpdate(input: UpdateConversationInput, limits: InputLimits) {
+  const given = (key: keyof UpdateConversationInput) => input[key] !== undefined;
+  if (!Object.keys(input).some((key) => given(key as keyof UpdateConversationInput))) {
+    throw new BadUserInputError('Nothing to update: give at least one of title, systemPrompt, model, temperature, maxTokens');
+  }
+  const required = (key: 'title' | 'model') => {
+    if (input[key] === null) throw new BadUserInputError(`${key} cannot be null`, { argument: key });
+    return input[key] as string;
+  };
+  return {
+    ...(given('title') ? { title: validateTitle(required('title'), limits) } : {}),
+    ...(given('systemPrompt') ? { systemPrompt: validateSystemPrompt(input.systemPrompt, limits) } : {}),
+    ...(given('model') ? { model: validateModel(required('model'), limits) } : {}),
+    ...(given('temperature') ? { temperature: validateTemperature(input.temperature) } : {}),
+    ...(given('maxTokens') ? { maxTokens: validateMaxTokens(input.maxTokens, limits) } : {}),
+  };
+}
+
+export function validateModel(model: string, limits: InputLimits): string {
   if (!limits.models.includes(model)) {
     throw new BadUserInputError(`model must be one of: ${limits.models.join(', ')}`, { argument: 'model' });
   }
-  return { title, systemPrompt, model };
+  return model;
+}
+
+/** Null: the provider's default. */
+export function validateTemperature(value: number | null | undefined): number | null {
+  if (value == null) return null;
+  if (!Number.isFinite(value) || value < TEMPERATURE_RANGE.min || value > TEMPERATURE_RANGE.max) {
+    throw new BadUserInputError(`temperature must be between ${TEMPERATURE_RANGE.min} and ${TEMPERATURE_RANGE.max}`, { argument: 'temperature' });
+  }
+  return value;
+}
+
+/** Null: the server's maximum. */
+export function validateMaxTokens(value: number | null | undefined, limits: InputLimits): number | null {
+  if (value == null) return null;
+  if (!Number.isInteger(value) || value < 1 || value > limits.maxCompletionTokens) {
+    throw new BadUserInputError(`maxTokens must be a whole number from 1 to ${limits.maxCompletionTokens}`, { argument: 'maxTokens' });
+  }
+  return value;
 }
 
 /** Blank means none; longer than the limit is refused. */

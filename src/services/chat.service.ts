@@ -258,7 +258,7 @@ export class ChatService {
   /** Step 3: the conversation (ownership) and the model input: system prompt, summary, recent turns, the new message. */
   private async load(viewer: Viewer, request: SendRequest): Promise<{ conversation: ConversationRecord; messages: ChatTurn[] }> {
     const conversation = await this.loadConversation(viewer, request.conversationId);
-    this.deps.context.assertFits(conversation, request.content, this.deps.options.maxCompletionTokens);
+    this.deps.context.assertFits(conversation, request.content, this.replyTokens(conversation));
     const messages = [...(await this.loadContext(viewer, conversation, request)), { role: 'user' as const, content: request.content }];
     return { conversation, messages };
   }
@@ -325,7 +325,7 @@ export class ChatService {
     return cache.prepare({
       userId: viewer.id,
       model: conversation.model,
-      params: { maxTokens: options.maxCompletionTokens },
+      params: { maxTokens: this.replyTokens(conversation), ...(conversation.temperature === null ? {} : { temperature: conversation.temperature }) },
       systemPromptVersion: promptKey,
       shared: options.sharedPrompts.includes(promptKey),
       contextFingerprint: contextFingerprint(messages.slice(0, -1), conversation.summary),
@@ -369,8 +369,8 @@ export class ChatService {
 
   /** Step 3: the model input before the new message: system prompt, summary, recent turns (of the question's branch). */
   private async loadContext(viewer: Viewer, conversation: ConversationRecord, request: SendRequest): Promise<ChatTurn[]> {
-    const { context, options } = this.deps;
-    const reserve = context.reserveTokens(conversation.model, request.content, options.maxCompletionTokens);
+    const { context } = this.deps;
+    const reserve = context.reserveTokens(conversation.model, request.content, this.replyTokens(conversation));
     if (request.fork) return context.windowAt(viewer, conversation, request.fork.historyThrough, reserve);
     return context.window(viewer, conversation, reserve);
   }
@@ -388,7 +388,7 @@ export class ChatService {
     const drop = async () => (query && ticket ? this.deps.cache!.dropFlight(query, ticket) : undefined);
     const [looked, worstCase] = await Promise.allSettled([
       this.lookup(query, admitted),
-      this.reserve(viewer, model, this.deps.tokens.countChat(model, messages), this.deps.options.maxCompletionTokens),
+      this.reserve(viewer, model, this.deps.tokens.countChat(model, messages), this.replyTokens(conversation)),
     ]);
     if (looked.status === 'rejected') {
       if (worstCase.status === 'fulfilled') await worstCase.value.release();
@@ -405,6 +405,11 @@ export class ChatService {
       await drop();
       throw error;
     }
+  }
+
+  /** The most tokens a reply in this conversation may have: its own setting, else the server's. */
+  private replyTokens(conversation: ConversationRecord): number {
+    return conversation.maxTokens ?? this.deps.options.maxCompletionTokens;
   }
 
   /** A budget hold; a refusal is thrown uncounted (the caller decides whether it is final). */

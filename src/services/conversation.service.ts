@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { NotFoundError } from '../errors';
 import type { ChatStore, ConversationRecord, MessageRecord } from '../ports/chat-store';
 import { decodeConversationCursor, decodeMessageCursor, encodeConversationCursor, encodeMessageCursor } from './cursor';
-import { validateNewConversation, validateSystemPrompt, validateTitle, type CreateConversationInput, type InputLimits } from './chat-input';
+import { validateConversationUpdate, validateNewConversation, type CreateConversationInput, type InputLimits, type UpdateConversationInput } from './chat-input';
 import { pageWindow, toConnection, type Connection, type PageArgs, type PageLimits } from './page-args';
 import type { Viewer } from './viewer';
 
@@ -45,16 +45,23 @@ export class ConversationService {
     return this.deps.store.createConversation({ userId: viewer.id, ...fields });
   }
 
+  /**
+   * Title, system prompt, model, temperature and reply length, checked together before anything
+   * is written. A new system prompt or model bumps systemPromptVersion, so cached context windows
+   * and replies made under the old ones are no longer used.
+   */
+  async update(viewer: Viewer, id: string, input: UpdateConversationInput): Promise<ConversationRecord> {
+    const updated = await this.deps.store.updateConversation(viewer.id, id, validateConversationUpdate(input, this.deps.limits));
+    if (!updated) throw new NotFoundError('Conversation not found');
+    return updated;
+  }
+
   async rename(viewer: Viewer, id: string, title: string): Promise<ConversationRecord> {
-    const renamed = await this.deps.store.renameConversation(viewer.id, id, validateTitle(title, this.deps.limits));
-    if (!renamed) throw new NotFoundError('Conversation not found');
-    return renamed;
+    return this.update(viewer, id, { title });
   }
 
   async updateSystemPrompt(viewer: Viewer, id: string, systemPrompt: string | null | undefined): Promise<ConversationRecord> {
-    const updated = await this.deps.store.updateSystemPrompt(viewer.id, id, validateSystemPrompt(systemPrompt, this.deps.limits));
-    if (!updated) throw new NotFoundError('Conversation not found');
-    return updated;
+    return this.update(viewer, id, { systemPrompt: systemPrompt ?? null });
   }
 
   /** Shows the branch through `messageId`: its newest leaf becomes the active leaf. */

@@ -2,6 +2,7 @@ import type {
   BeginExchangeResult,
   ChatStore,
   ConversationPage,
+  ConversationPatch,
   ConversationRecord,
   Exchange,
   FinishExchange,
@@ -36,7 +37,11 @@ export class MemoryChatStore implements ChatStore {
     const now = new Date();
     const record: ConversationRecord = {
       id: newObjectId(now.getTime()),
+      titleSource: 'USER',
+      temperature: null,
+      maxTokens: null,
       ...input,
+      archived: false,
       messageCount: 0,
       usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
       lastMessageAt: now,
@@ -71,24 +76,35 @@ export class MemoryChatStore implements ChatStore {
   }
 
   async renameConversation(userId: string, id: string, title: string): Promise<ConversationRecord | null> {
-    this.assertOpen();
-    const found = this.owned(userId, id);
-    if (!found) return null;
-    Object.assign(found, { title, version: found.version + 1, updatedAt: new Date() });
-    return structuredClone(found);
+    return this.updateConversation(userId, id, { title });
   }
 
   async updateSystemPrompt(userId: string, id: string, systemPrompt: string | null): Promise<ConversationRecord | null> {
+    return this.updateConversation(userId, id, { systemPrompt });
+  }
+
+  async updateConversation(userId: string, id: string, patch: ConversationPatch): Promise<ConversationRecord | null> {
     this.assertOpen();
     const found = this.owned(userId, id);
     if (!found) return null;
+    const set = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+    const promptChanged = patch.systemPrompt !== undefined || patch.model !== undefined;
     Object.assign(found, {
-      systemPrompt,
-      systemPromptVersion: found.systemPromptVersion + 1,
+      ...set,
+      ...(patch.title === undefined ? {} : { titleSource: 'USER' }),
+      systemPromptVersion: found.systemPromptVersion + (promptChanged ? 1 : 0),
       version: found.version + 1,
       updatedAt: new Date(),
     });
     return structuredClone(found);
+  }
+
+  async setGeneratedTitle(userId: string, id: string, title: string): Promise<boolean> {
+    this.assertOpen();
+    const found = this.owned(userId, id);
+    if (!found || found.titleSource !== 'DEFAULT') return false;
+    Object.assign(found, { title, titleSource: 'GENERATED', version: found.version + 1, updatedAt: new Date() });
+    return true;
   }
 
   async saveSummary(

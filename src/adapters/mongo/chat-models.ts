@@ -1,12 +1,18 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import type { CacheMark, MessageRole, MessageStatus, TokenUsage, UsageLedgerEntry } from '../../ports/chat-store';
+import type { CacheMark, MessageRole, MessageStatus, TitleSource, TokenUsage, UsageLedgerEntry } from '../../ports/chat-store';
 
 export interface ConversationDoc {
   _id: Types.ObjectId;
   userId: string;
   title: string;
+  /** Absent on conversations stored before title sources existed. */
+  titleSource?: TitleSource;
   systemPrompt: string | null;
   model: string;
+  temperature?: number | null;
+  maxTokens?: number | null;
+  /** Absent on conversations stored before archiving existed, until init() sets it. */
+  archived?: boolean;
   messageCount: number;
   /** Highest message seq handed out; bumped inside the transaction that inserts messages. */
   seqCounter: number;
@@ -57,8 +63,12 @@ const conversationSchema = new Schema<ConversationDoc>(
   {
     userId: { type: String, required: true },
     title: { type: String, required: true },
+    titleSource: { type: String, enum: ['DEFAULT', 'USER', 'GENERATED'], default: 'USER' },
     systemPrompt: { type: String, default: null },
     model: { type: String, required: true },
+    temperature: { type: Number, default: null },
+    maxTokens: { type: Number, default: null },
+    archived: { type: Boolean, required: true, default: false },
     messageCount: { type: Number, required: true, default: 0 },
     seqCounter: { type: Number, required: true, default: 0 },
     usage: { type: usageSchema, required: true, default: () => ({}) },

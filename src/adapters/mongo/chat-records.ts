@@ -2,7 +2,7 @@ import type { ConversationRecord, MessageRecord } from '../../ports/chat-store';
 import type { ConversationDoc, MessageDoc } from './chat-models';
 
 export const CONVERSATION_FIELDS = {
-  userId: 1, title: 1, systemPrompt: 1, model: 1, messageCount: 1, usage: 1,
+  userId: 1, title: 1, titleSource: 1, systemPrompt: 1, model: 1, temperature: 1, maxTokens: 1, archived: 1, messageCount: 1, usage: 1,
   lastMessageAt: 1, seqCounter: 1, version: 1, systemPromptVersion: 1, summary: 1, summaryThroughSeq: 1,
   activeLeafId: 1, branchVersion: 1,
   createdAt: 1, updatedAt: 1,
@@ -13,8 +13,13 @@ export function toConversation(doc: ConversationDoc): ConversationRecord {
     id: doc._id.toHexString(),
     userId: doc.userId,
     title: doc.title,
+    // Stored before title sources existed: maybe set by the user, so never overwritten.
+    titleSource: doc.titleSource ?? 'USER',
     systemPrompt: doc.systemPrompt ?? null,
     model: doc.model,
+    temperature: doc.temperature ?? null,
+    maxTokens: doc.maxTokens ?? null,
+    archived: doc.archived ?? false,
     messageCount: doc.messageCount,
     usage: {
       promptTokens: doc.usage.promptTokens,

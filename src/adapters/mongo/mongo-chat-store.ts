@@ -3,6 +3,7 @@ import type {
   BeginExchangeResult,
   ChatStore,
   ConversationPage,
+  ConversationPatch,
   ConversationRecord,
   Exchange,
   FinishExchange,
@@ -51,6 +52,8 @@ export class MongoChatStore implements ChatStore {
     await this.models.messages.createIndexes();
     await this.models.ledger.createIndexes();
     await this.migrateToTree();
+    // Conversations stored before archiving existed are not archived; the list filters on false.
+    await this.models.conversations.updateMany({ archived: { $exists: false } }, { $set: { archived: false } });
   }
 
   /**
@@ -100,25 +103,37 @@ export class MongoChatStore implements ChatStore {
   }
 
   async renameConversation(userId: string, id: string, title: string): Promise<ConversationRecord | null> {
+    return this.updateConversation(userId, id, { title });
+  }
+
+  async updateSystemPrompt(userId: string, id: string, systemPrompt: string | null): Promise<ConversationRecord | null> {
+    return this.updateConversation(userId, id, { systemPrompt });
+  }
+
+  async updateConversation(userId: string, id: string, patch: ConversationPatch): Promise<ConversationRecord | null> {
     const _id = objectId(id);
     if (!_id) return null;
+    const set: Record<string, unknown> = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+    if (patch.title !== undefined) set.titleSource = 'USER';
+    const promptChanged = patch.systemPrompt !== undefined || patch.model !== undefined;
     const doc = await this.models.conversations
-      .findOneAndUpdate({ _id, userId }, { $set: { title }, $inc: { version: 1 } }, { new: true, projection: CONVERSATION_FIELDS })
+      .findOneAndUpdate(
+        { _id, userId },
+        { ...(Object.keys(set).length > 0 ? { $set: set } : {}), $inc: { version: 1, ...(promptChanged ? { systemPromptVersion: 1 } : {}) } },
+        { returnDocument: 'after', projection: CONVERSATION_FIELDS },
+      )
       .lean();
     return doc ? toConversation(doc) : null;
   }
 
-  async updateSystemPrompt(userId: string, id: string, systemPrompt: string | null): Promise<ConversationRecord | null> {
+  async setGeneratedTitle(userId: string, id: string, title: string): Promise<boolean> {
     const _id = objectId(id);
-    if (!_id) return null;
-    const doc = await this.models.conversations
-      .findOneAndUpdate(
-        { _id, userId },
-        { $set: { systemPrompt }, $inc: { version: 1, systemPromptVersion: 1 } },
-        { new: true, projection: CONVERSATION_FIELDS },
-      )
-      .lean();
-    return doc ? toConversation(doc) : null;
+    if (!_id) return false;
+    const { matchedCount } = await this.models.conversations.updateOne(
+      { _id, userId, titleSource: 'DEFAULT' },
+      { $set: { title, titleSource: 'GENERATED' }, $inc: { version: 1 } },
+    );
+    return matchedCount === 1;
   }
 
   async saveSummary(

@@ -50,6 +50,8 @@ export type Conversation = {
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
   lastMessageAt: Scalars['DateTime']['output'];
+  /** The most tokens one of its replies may have; null: the server's maximum (ModelInfo.maxOutputTokens). */
+  maxTokens?: Maybe<Scalars['Int']['output']>;
   messageCount: Scalars['Int']['output'];
   /**
    * The active branch's messages in chronological order (messages form a tree; the active branch
@@ -61,8 +63,10 @@ export type Conversation = {
   /** A running summary of older turns, sent to the model in their place once the history outgrows its budget. */
   summary?: Maybe<Scalars['String']['output']>;
   systemPrompt?: Maybe<Scalars['String']['output']>;
-  /** Starts at 1; every updateSystemPrompt adds one. */
+  /** Starts at 1; every change of the system prompt or the model adds one. */
   systemPromptVersion: Scalars['Int']['output'];
+  /** Sampling temperature of its replies; null: the provider's default. */
+  temperature?: Maybe<Scalars['Float']['output']>;
   title: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
   usage: TokenUsage;
@@ -89,11 +93,15 @@ export type ConversationEdge = {
 };
 
 export type CreateConversationInput = {
-  /** One of the models this server allows; defaults to its default model. */
+  /** The most tokens a reply may have, from 1 to ModelInfo.maxOutputTokens; null: that maximum. */
+  maxTokens?: InputMaybe<Scalars['Int']['input']>;
+  /** One of Query.models; defaults to the default model. */
   model?: InputMaybe<Scalars['String']['input']>;
   /** Sent to the model before the history on every turn. */
   systemPrompt?: InputMaybe<Scalars['String']['input']>;
-  /** Defaults to "New conversation". */
+  /** Sampling temperature, 0 to 2; null: the provider's default. */
+  temperature?: InputMaybe<Scalars['Float']['input']>;
+  /** Defaults to "New conversation", replaced by a generated title after the first reply. */
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -154,6 +162,23 @@ export type MessageStatus =
   /** The reply is being generated. */
   | 'PENDING';
 
+/** A model conversations may use, as this server is configured. */
+export type ModelInfo = {
+  __typename?: 'ModelInfo';
+  /** Tokens of context sent to the model at most: system prompt, summary, history and the reply together. */
+  contextWindow: Scalars['Int']['output'];
+  /** The id to pass as CreateConversationInput.model or UpdateConversationInput.model. */
+  id: Scalars['ID']['output'];
+  /** USD per million prompt tokens; null when no price is configured (its use then counts as $0). */
+  inputPerMTokUsd?: Maybe<Scalars['Float']['output']>;
+  /** Whether new conversations use it when they name no model. */
+  isDefault: Scalars['Boolean']['output'];
+  /** The most tokens a reply may have; a conversation's maxTokens may lower it. */
+  maxOutputTokens: Scalars['Int']['output'];
+  /** USD per million completion tokens; null when no price is configured. */
+  outputPerMTokUsd?: Maybe<Scalars['Float']['output']>;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -177,6 +202,7 @@ export type Mutation = {
    * Never answered from the response cache. Limited, budgeted and idempotent like sendMessage.
    */
   regenerateReply: SendMessagePayload;
+  /** Sets the title (a short form of updateConversation); a title set here is never replaced by a generated one. */
   renameConversation: Conversation;
   /**
    * Makes the newest message under messageId (its newest descendant, or itself) the conversation's
@@ -189,6 +215,13 @@ export type Mutation = {
    * returns the first call's result without asking the model again.
    */
   sendMessage: SendMessagePayload;
+  /**
+   * Changes a conversation's settings: each field given is set, the others stay. Every value is
+   * checked before anything is written (BAD_USER_INPUT names the argument). A new system prompt or
+   * model bumps systemPromptVersion, so cached context windows and replies made under the old
+   * ones are no longer used.
+   */
+  updateConversation: Conversation;
   /**
    * Replaces (or with null removes) the system prompt. Bumps systemPromptVersion: cached context
    * windows and cached replies made under the old prompt are no longer used.
@@ -243,6 +276,12 @@ export type MutationSendMessageArgs = {
 };
 
 
+export type MutationUpdateConversationArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateConversationInput;
+};
+
+
 export type MutationUpdateSystemPromptArgs = {
   id: Scalars['ID']['input'];
   systemPrompt?: InputMaybe<Scalars['String']['input']>;
@@ -264,6 +303,8 @@ export type Query = {
   conversations: ConversationConnection;
   /** The authenticated caller. */
   me: Viewer;
+  /** The models this server allows, for a model picker; the default one has isDefault. */
+  models: Array<ModelInfo>;
   /** The caller's token budget for the current UTC day and month. */
   usage: Usage;
 };
@@ -338,6 +379,20 @@ export type TokenUsage = {
   completionTokens: Scalars['Int']['output'];
   promptTokens: Scalars['Int']['output'];
   totalTokens: Scalars['Int']['output'];
+};
+
+/** Settings to change; a field left out stays as it is. */
+export type UpdateConversationInput = {
+  /** 1 to ModelInfo.maxOutputTokens; null: back to that maximum. */
+  maxTokens?: InputMaybe<Scalars['Int']['input']>;
+  /** One of Query.models (not null). */
+  model?: InputMaybe<Scalars['String']['input']>;
+  /** A new system prompt; null or blank removes it. */
+  systemPrompt?: InputMaybe<Scalars['String']['input']>;
+  /** 0 to 2; null: back to the provider's default. */
+  temperature?: InputMaybe<Scalars['Float']['input']>;
+  /** A new title (not null); never replaced by a generated one afterwards. */
+  title?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type Usage = {
@@ -457,6 +512,7 @@ export type ResolversTypes = {
   MessageEdge: ResolverTypeWrapper<Omit<MessageEdge, 'node'> & { node: ResolversTypes['Message'] }>;
   MessageRole: MessageRole;
   MessageStatus: MessageStatus;
+  ModelInfo: ResolverTypeWrapper<ModelInfo>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -466,6 +522,7 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TokenUsage: ResolverTypeWrapper<TokenUsage>;
+  UpdateConversationInput: UpdateConversationInput;
   Usage: ResolverTypeWrapper<Usage>;
   UsagePeriod: ResolverTypeWrapper<UsagePeriod>;
   Viewer: ResolverTypeWrapper<ViewerModel>;
@@ -487,6 +544,7 @@ export type ResolversParentTypes = {
   Message: MessageModel;
   MessageConnection: Omit<MessageConnection, 'edges'> & { edges: Array<ResolversParentTypes['MessageEdge']> };
   MessageEdge: Omit<MessageEdge, 'node'> & { node: ResolversParentTypes['Message'] };
+  ModelInfo: ModelInfo;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
@@ -496,6 +554,7 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   TokenUsage: TokenUsage;
+  UpdateConversationInput: UpdateConversationInput;
   Usage: Usage;
   UsagePeriod: UsagePeriod;
   Viewer: ViewerModel;
@@ -511,12 +570,14 @@ export type ConversationResolvers<ContextType = GraphQLContext, ParentType exten
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastMessageAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  maxTokens?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   messageCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   messages?: Resolver<ResolversTypes['MessageConnection'], ParentType, ContextType, Partial<ConversationMessagesArgs>>;
   model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   summary?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   systemPrompt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   systemPromptVersion?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  temperature?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   usage?: Resolver<ResolversTypes['TokenUsage'], ParentType, ContextType>;
@@ -567,6 +628,15 @@ export type MessageEdgeResolvers<ContextType = GraphQLContext, ParentType extend
   node?: Resolver<ResolversTypes['Message'], ParentType, ContextType>;
 };
 
+export type ModelInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ModelInfo'] = ResolversParentTypes['ModelInfo']> = {
+  contextWindow?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  inputPerMTokUsd?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  isDefault?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  maxOutputTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  outputPerMTokUsd?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   cancelReply?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationCancelReplyArgs, 'messageId'>>;
   createConversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationCreateConversationArgs, 'input'>>;
@@ -576,6 +646,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   renameConversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationRenameConversationArgs, 'id' | 'title'>>;
   selectBranch?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationSelectBranchArgs, 'messageId'>>;
   sendMessage?: Resolver<ResolversTypes['SendMessagePayload'], ParentType, ContextType, RequireFields<MutationSendMessageArgs, 'input'>>;
+  updateConversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationUpdateConversationArgs, 'id' | 'input'>>;
   updateSystemPrompt?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationUpdateSystemPromptArgs, 'id'>>;
 };
 
@@ -590,6 +661,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   conversation?: Resolver<Maybe<ResolversTypes['Conversation']>, ParentType, ContextType, RequireFields<QueryConversationArgs, 'id'>>;
   conversations?: Resolver<ResolversTypes['ConversationConnection'], ParentType, ContextType, Partial<QueryConversationsArgs>>;
   me?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
+  models?: Resolver<Array<ResolversTypes['ModelInfo']>, ParentType, ContextType>;
   usage?: Resolver<ResolversTypes['Usage'], ParentType, ContextType>;
 };
 
@@ -645,6 +717,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Message?: MessageResolvers<ContextType>;
   MessageConnection?: MessageConnectionResolvers<ContextType>;
   MessageEdge?: MessageEdgeResolvers<ContextType>;
+  ModelInfo?: ModelInfoResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -32,15 +32,20 @@ export class PriceTable {
     return Math.ceil(Math.round(exact * 1e6) / 1e6);
   }
 
-  private priceOf(model: string): ModelPrice | undefined {
+  /** The model's price (a dated id takes its base model's); undefined when unpriced. */
+  find(model: string): ModelPrice | undefined {
     const exact = this.prices[model];
     if (exact) return exact;
     const base = Object.keys(this.prices)
       .filter((id) => model.startsWith(`${id}-`))
       .sort((left, right) => right.length - left.length)[0];
-    if (base) return this.prices[base];
-    this.warnUnpriced(model);
-    return undefined;
+    return base ? this.prices[base] : undefined;
+  }
+
+  private priceOf(model: string): ModelPrice | undefined {
+    const price = this.find(model);
+    if (!price) this.warnUnpriced(model);
+    return price;
   }
 
   private warnUnpriced(model: string): void {

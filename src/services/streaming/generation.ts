@@ -193,7 +193,8 @@ export class Generation {
     // a stream that stalls longer than the idle timeout is cut off.
     let idle: NodeJS.Timeout | undefined;
     try {
-      for await (const chunk of llm.stream({ model, messages, maxTokens: options.maxCompletionTokens, signal: this.abort.signal })) {
+      const settings = { maxTokens: conversation.maxTokens ?? options.maxCompletionTokens, ...(conversation.temperature === null ? {} : { temperature: conversation.temperature }) };
+      for await (const chunk of llm.stream({ model, messages, ...settings, signal: this.abort.signal })) {
         clearTimeout(idle);
         // Text arriving after a stop is not the reply's: the stored content is what was streamed.
         if (this.stopReason) break;

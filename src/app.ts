@@ -37,6 +37,7 @@ import { queryLimitsPlugin } from './graphql/query-limits.plugin';
 import type { RateLimitService } from './services/rate-limit.service';
 import { ReplyService } from './services/reply.service';
 import { modelCatalog } from './services/model-catalog';
+import { TitleService } from './services/title.service';
 import type { GenerationRegistry } from './services/streaming/generation-registry';
 import type { GraphQLSchema } from 'graphql';
 
@@ -96,8 +97,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   // Awaited (bounded by the embeddings timeout) so a dead endpoint is reported before traffic arrives.
   await responseCache?.probeEmbeddings();
   const streaming = createStreaming(config, redis.main, store, log, metrics);
+  const titles = new TitleService({ store, llm, log, metrics, options: { ...config.titles, maxTitleChars: config.chat.maxTitleChars } });
   const chat = new ChatService({
-    store, llm, log, metrics, limits, budget, tokens: tokenCounter, context,
+    store, llm, log, metrics, limits, budget, tokens: tokenCounter, context, titles,
     bus: streaming.bus, generations: streaming.registry,
     cache: responseCache,
     options: {
@@ -171,6 +173,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       (stopping ??= shutdown(apollo, streaming.registry, config.http.shutdownGraceMs, log, [
         async () => sweeper.stop(),
         async () => streaming.bus.close(),
+        async () => titles.drain(),
         async () => ownLlm?.close(),
         async () => (overrides.store ? undefined : store.close()),
         async () => closeRedis(redis),

@@ -110,6 +110,11 @@ const envSchema = z.object({
   CONTEXT_MESSAGES: int(50, 1),
   CONTEXT_MAX_TOKENS: int(6_000, 100),
   CONTEXT_SUMMARY_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  /** A conversation created without a title gets one after its first reply. */
+  TITLES_ENABLED: z.enum(['true', 'false']).default('true'),
+  /** Unset: CONTEXT_SUMMARY_MODEL (a cheap one). */
+  TITLE_MODEL: optionalString,
+  TITLE_TIMEOUT_MS: int(10_000, 100),
   CONTEXT_SUMMARY_MAX_TOKENS: int(300, 16),
   CONTEXT_KEEP_RECENT_TURNS: int(6, 0),
   CONTEXT_SUMMARY_TIMEOUT_MS: int(15_000, 100),
@@ -284,6 +289,7 @@ export interface Config {
     summaryTimeoutMs: number;
     cacheTtlSeconds: number;
   };
+  titles: { enabled: boolean; model: string; timeoutMs: number };
   chat: {
     contextMessages: number;
     maxMessageChars: number;
@@ -492,6 +498,7 @@ function toConfig(env: Env): Config {
       summaryTimeoutMs: env.CONTEXT_SUMMARY_TIMEOUT_MS,
       cacheTtlSeconds: env.CONTEXT_CACHE_TTL_SECONDS,
     },
+    titles: { enabled: env.TITLES_ENABLED === 'true', model: env.TITLE_MODEL ?? env.CONTEXT_SUMMARY_MODEL, timeoutMs: env.TITLE_TIMEOUT_MS },
     chat: {
       contextMessages: env.CONTEXT_MESSAGES,
       maxMessageChars: env.MAX_MESSAGE_CHARS,

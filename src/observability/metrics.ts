@@ -32,6 +32,7 @@ export class Metrics {
   readonly upstreamQueueDepth = this.gauge('parley_upstream_queue_depth', 'Model calls waiting for an upstream slot', []);
 
   readonly rateLimitRejections = this.counter('parley_rate_limit_rejections_total', 'Requests refused by a rate limiter', ['limiter']);
+  readonly titles = this.counter('parley_conversation_titles_total', 'Generated conversation titles by outcome (stored, kept: the user set one meanwhile, failed)', ['outcome']);
   readonly rateLimitInsurance = this.counter('parley_rate_limit_insurance_total', 'Limiter decisions taken in process because Redis failed', ['limiter']);
   readonly generationsInFlight = this.gauge('parley_generations_in_flight', 'Replies being generated on this instance', []);
   readonly replyCancellations = this.counter('parley_reply_cancellations_total', 'Generations stopped before the model finished, by reason (user, shutdown, timeout)', ['reason']);

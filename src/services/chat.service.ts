@@ -15,6 +15,7 @@ import type { GenerationRegistry } from './streaming/generation-registry';
 import type { FlightTicket } from './response-cache/single-flight';
 import { contextFingerprint, systemPromptKey, type CacheHit, type CachePolicy, type CacheQuery, type ResponseCacheService } from './response-cache';
 import type { ContextWindowService } from './context-window/context-window.service';
+import type { TitleService } from './title.service';
 import type { TokenCounter } from './token-counter';
 import type { Viewer } from './viewer';
 
@@ -37,6 +38,8 @@ export interface ChatServiceDeps {
   context: ContextWindowService;
   /** The response cache; null when disabled. */
   cache: ResponseCacheService | null;
+  /** Titles conversations still named by default, after a reply; none when absent. */
+  titles?: TitleService;
   log: Logger;
   metrics: Metrics;
   options: ChatServiceOptions;
@@ -293,6 +296,8 @@ export class ChatService {
       if (begun.kind === 'duplicate') return request.stream ? this.toPayload(begun.exchange) : await this.settled(viewer, begun.exchange, request);
       generation = new Generation(this.generationDeps(), { viewer, conversation, exchange: begun.exchange, messages, query, hit, similar, flight: ticket, slot, hold, forked: fork !== undefined });
       this.deps.generations.add(generation);
+      const titles = this.deps.titles;
+      if (titles && conversation.titleSource === 'DEFAULT') void generation.done.then((done) => titles.afterReply(viewer, conversation, done.exchange.userMessage, done.reply), () => undefined);
       if (clientMessageId) this.waiter.track(conversationId, clientMessageId, generation.done.then((result) => result.exchange));
       return generation;
     } finally {

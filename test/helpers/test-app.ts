@@ -55,6 +55,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     REDIS_KEY_PREFIX: `parley-test:${randomUUID()}:`,
     // The response cache changes how many model calls repeats make; tests about it turn it on.
     RESPONSE_CACHE_ENABLED: 'false',
+    // Generated titles add a model call after a first reply; tests about them turn them on.
+    TITLES_ENABLED: 'false',
     // Limits out of the way unless a test is about them.
     TIER_LIMITS: JSON.stringify({
       free: { sendPerMinute: 100_000, maxConcurrentGenerations: 1_000 },

@@ -84,6 +84,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     store,
     limits: inputLimits,
     pages: { defaultSize: config.chat.pageSizeDefault, maxSize: config.chat.pageSizeMax },
+    onRating: (model, rating) => metrics.ratings.inc({ model, rating }),
   });
   const limits = createRateLimits(config, redis.main, log, metrics);
   const budget = createBudget(config, redis.main, log, metrics);

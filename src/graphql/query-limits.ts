@@ -31,7 +31,7 @@ export interface QueryLimits {
 /** Mutations that call the model: one per operation, so a request is refused or run whole. */
 export const MODEL_MUTATIONS: ReadonlySet<string> = new Set(['sendMessage', 'regenerateReply', 'editMessage']);
 /** Conversation writes, counted against the per-user write limit all at once. */
-export const WRITE_MUTATIONS: ReadonlySet<string> = new Set(['createConversation', 'renameConversation', 'updateSystemPrompt', 'deleteConversation', 'selectBranch']);
+export const WRITE_MUTATIONS: ReadonlySet<string> = new Set(['createConversation', 'renameConversation', 'updateSystemPrompt', 'deleteConversation', 'selectBranch', 'updateConversation', 'archiveConversation', 'rateMessage']);
 
 /** Depth (introspection's own nesting aside), aliases and directives: graphql-armor's rules. */
 export function limitRules(limits: QueryLimits): ValidationRule[] {

@@ -12,6 +12,10 @@ export const resolvers: Resolvers = {
     conversations: (_, args, ctx) => ctx.conversations.list(ctx.viewer(), args),
     usage: (_, __, ctx) => ctx.budget.usage(ctx.viewer()),
     models: (_, __, ctx) => ctx.viewer() && ctx.models,
+    node: (_, { id }, ctx) => ctx.conversations.node(ctx.viewer(), id),
+  },
+  Node: {
+    __resolveType: (node) => ('role' in node ? 'Message' : 'Conversation'),
   },
   Mutation: {
     createConversation: (_, { input }, ctx) => ctx.conversations.create(ctx.viewer(), input),
@@ -24,6 +28,8 @@ export const resolvers: Resolvers = {
     regenerateReply: (_, args, ctx) => ctx.chat.regenerateReply(ctx.viewer(), args),
     editMessage: (_, args, ctx) => ctx.chat.editMessage(ctx.viewer(), args),
     selectBranch: (_, { messageId }, ctx) => ctx.conversations.selectBranch(ctx.viewer(), messageId),
+    archiveConversation: (_, { id, archived }, ctx) => ctx.conversations.archive(ctx.viewer(), id, archived),
+    rateMessage: (_, { messageId, rating, comment }, ctx) => ctx.conversations.rate(ctx.viewer(), messageId, rating, comment),
   },
   Subscription: {
     replyStream: {

@@ -32,6 +32,7 @@ export class Metrics {
   readonly upstreamQueueDepth = this.gauge('parley_upstream_queue_depth', 'Model calls waiting for an upstream slot', []);
 
   readonly rateLimitRejections = this.counter('parley_rate_limit_rejections_total', 'Requests refused by a rate limiter', ['limiter']);
+  readonly ratings = this.counter('parley_message_ratings_total', 'Ratings given to assistant replies, by the model that wrote them', ['model', 'rating']);
   readonly titles = this.counter('parley_conversation_titles_total', 'Generated conversation titles by outcome (stored, kept: the user set one meanwhile, failed)', ['outcome']);
   readonly rateLimitInsurance = this.counter('parley_rate_limit_insurance_total', 'Limiter decisions taken in process because Redis failed', ['limiter']);
   readonly generationsInFlight = this.gauge('parley_generations_in_flight', 'Replies being generated on this instance', []);

@@ -72,9 +72,14 @@ export interface MessageRecord {
   error: string | null;
   /** Set when the reply came from the response cache rather than a model call. */
   cache: CacheMark | null;
+  /** The user's thumbs up or down on a reply; null when unrated. */
+  rating: MessageRating | null;
+  ratingComment: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
+
+export type MessageRating = 'UP' | 'DOWN';
 
 /** A user message and the assistant reply that answers it (its child). */
 export interface Exchange {
@@ -177,6 +182,13 @@ export interface ConversationPage {
   limit: number;
   /** Keyset: conversations strictly older in (lastMessageAt desc, id desc) order. */
   after?: ConversationKey;
+  /**
+   * Only conversations whose title, or one of whose messages, has every one of these words
+   * (searchTerms: folded to lower case without diacritics). Absent or empty: no search.
+   */
+  terms?: string[];
+  /** true: only archived ones; false (the default): only those not archived. */
+  archived?: boolean;
 }
 
 export interface MessagePage {
@@ -260,6 +272,8 @@ export interface ChatStore {
   findExchange(userId: string, conversationId: string, clientMessageId: string): Promise<Exchange | null>;
   /** One message by id, or null when it is missing or someone else's. */
   getMessage(userId: string, messageId: string): Promise<MessageRecord | null>;
+  /** Sets (or with null clears) a message's rating and comment; null when it is missing or foreign. */
+  rateMessage(userId: string, messageId: string, rating: MessageRating | null, comment: string | null): Promise<MessageRecord | null>;
   /**
    * Replaces a PENDING reply's content with the text generated so far (and so bumps its
    * updatedAt). False, writing nothing, when the reply is no longer PENDING, missing or foreign.

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
-import { NotFoundError } from '../errors';
-import type { ChatStore, ConversationRecord, MessageRecord } from '../ports/chat-store';
+import { BadUserInputError, NotFoundError } from '../errors';
+import { SEARCH_LIMITS, searchTerms } from '../ports/search-terms';
+import type { ChatStore, ConversationRecord, MessageRating, MessageRecord } from '../ports/chat-store';
 import { decodeConversationCursor, decodeMessageCursor, encodeConversationCursor, encodeMessageCursor } from './cursor';
 import { validateConversationUpdate, validateNewConversation, type CreateConversationInput, type InputLimits, type UpdateConversationInput } from './chat-input';
 import { pageWindow, toConnection, type Connection, type PageArgs, type PageLimits } from './page-args';
@@ -10,7 +11,12 @@ export interface ConversationServiceDeps {
   store: ChatStore;
   limits: InputLimits;
   pages: PageLimits;
+  /** Told each rating given (not cleared), with the model that wrote the reply. */
+  onRating?: (model: string, rating: MessageRating) => void;
 }
+
+/** Longest comment a rating may carry. */
+export const MAX_RATING_COMMENT_CHARS = 2_000;
 
 /** Conversations and their history: everything but sending a message. */
 export class ConversationService {
@@ -20,10 +26,25 @@ export class ConversationService {
     return this.deps.store.getConversation(viewer.id, id);
   }
 
-  async list(viewer: Viewer, args: PageArgs): Promise<Connection<ConversationRecord>> {
+  /**
+   * The caller's conversations by activity; `search`: only those whose title or one of whose
+   * messages has all its words; `archived`: the archived ones instead of the others.
+   */
+  /** Query.node: a conversation or a message of the caller's with this id; null otherwise. */
+  async node(viewer: Viewer, id: string): Promise<ConversationRecord | MessageRecord | null> {
+    const [conversation, message] = await Promise.all([this.deps.store.getConversation(viewer.id, id), this.deps.store.getMessage(viewer.id, id)]);
+    return conversation ?? message;
+  }
+
+  async list(viewer: Viewer, args: PageArgs & { search?: string | null; archived?: boolean | null }): Promise<Connection<ConversationRecord>> {
     const window = pageWindow({ first: args.first, after: args.after }, this.deps.pages);
     const after = args.after == null ? undefined : decodeConversationCursor(args.after);
-    const rows = await this.deps.store.listConversations(viewer.id, { limit: window.limit + 1, after });
+    const search = args.search?.trim() ?? '';
+    if (search.length > SEARCH_LIMITS.maxChars) throw new BadUserInputError(`search exceeds ${SEARCH_LIMITS.maxChars} characters`, { argument: 'search' });
+    const terms = searchTerms(search);
+    // Words are runs of letters and digits: a search of punctuation alone finds nothing.
+    if (search !== '' && terms.length === 0) return toConnection([], window, args, (row: ConversationRecord) => encodeConversationCursor(row.lastMessageAt, row.id));
+    const rows = await this.deps.store.listConversations(viewer.id, { limit: window.limit + 1, after, terms, archived: args.archived ?? false });
     return toConnection(rows, window, args, (row) => encodeConversationCursor(row.lastMessageAt, row.id));
   }
 
@@ -62,6 +83,27 @@ export class ConversationService {
 
   async updateSystemPrompt(viewer: Viewer, id: string, systemPrompt: string | null | undefined): Promise<ConversationRecord> {
     return this.update(viewer, id, { systemPrompt: systemPrompt ?? null });
+  }
+
+  /** Thumbs up or down on an assistant reply, with an optional comment; null clears both. */
+  async rate(viewer: Viewer, messageId: string, rating: MessageRating | null | undefined, comment: string | null | undefined): Promise<MessageRecord> {
+    const text = comment?.trim() ? comment.trim() : null;
+    if (text !== null && text.length > MAX_RATING_COMMENT_CHARS) throw new BadUserInputError(`comment exceeds ${MAX_RATING_COMMENT_CHARS} characters`, { argument: 'comment' });
+    if (text !== null && rating == null) throw new BadUserInputError('a comment needs a rating', { argument: 'comment' });
+    const message = await this.deps.store.getMessage(viewer.id, messageId);
+    if (!message) throw new NotFoundError('Message not found');
+    if (message.role !== 'ASSISTANT') throw new BadUserInputError('Only assistant replies can be rated', { argument: 'messageId' });
+    const rated = await this.deps.store.rateMessage(viewer.id, messageId, rating ?? null, text);
+    if (!rated) throw new NotFoundError('Message not found');
+    if (rating) this.deps.onRating?.(rated.model ?? 'unknown', rating);
+    return rated;
+  }
+
+  /** Archived conversations leave the default list (conversations(archived: true) lists them); false brings one back. */
+  async archive(viewer: Viewer, id: string, archived: boolean): Promise<ConversationRecord> {
+    const updated = await this.deps.store.updateConversation(viewer.id, id, { archived });
+    if (!updated) throw new NotFoundError('Conversation not found');
+    return updated;
   }
 
   /** Shows the branch through `messageId`: its newest leaf becomes the active leaf. */

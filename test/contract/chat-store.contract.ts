@@ -593,5 +593,62 @@ export function defineChatStoreContract(name: string, open: () => Promise<StoreH
         for (const id of [r3.id, u2.id, edited.userMessage.id, edited.assistantMessage.id]) expect(await store.getMessage(ALICE, id)).toBeNull();
       });
     });
+
+    describe('settings, titles, search, archive and ratings', () => {
+      it('updateConversation sets what it is given, bumps systemPromptVersion for a prompt or model, and is scoped by user', async () => {
+        const conv = await conversation();
+        const updated = await store.updateConversation(ALICE, conv.id, { temperature: 0.5, maxTokens: 100 });
+        expect(updated).toMatchObject({ temperature: 0.5, maxTokens: 100, title: 'Trip', systemPromptVersion: conv.systemPromptVersion, version: conv.version + 1 });
+        const remodelled = await store.updateConversation(ALICE, conv.id, { model: 'gpt-4o', temperature: null });
+        expect(remodelled).toMatchObject({ model: 'gpt-4o', temperature: null, maxTokens: 100, systemPromptVersion: conv.systemPromptVersion + 1 });
+        expect(await store.updateConversation(BOB, conv.id, { title: 'mine' })).toBeNull();
+        expect(await store.updateConversation(ALICE, 'not-an-id', { title: 'x' })).toBeNull();
+        expect(await store.getConversation(ALICE, conv.id)).toEqual(remodelled);
+      });
+
+      it('a generated title replaces only the default one', async () => {
+        const untitled = await store.createConversation({ userId: ALICE, title: 'New conversation', titleSource: 'DEFAULT', systemPrompt: null, model: 'gpt-4o-mini' });
+        expect(await store.setGeneratedTitle(ALICE, untitled.id, 'Tides')).toBe(true);
+        expect(await store.getConversation(ALICE, untitled.id)).toMatchObject({ title: 'Tides', titleSource: 'GENERATED' });
+        expect(await store.setGeneratedTitle(ALICE, untitled.id, 'Again')).toBe(false);
+        const named = await conversation();
+        expect(named.titleSource).toBe('USER');
+        expect(await store.setGeneratedTitle(ALICE, named.id, 'Nope')).toBe(false);
+        const renamedLater = await store.createConversation({ userId: ALICE, title: 'New conversation', titleSource: 'DEFAULT', systemPrompt: null, model: 'gpt-4o-mini' });
+        await store.updateConversation(ALICE, renamedLater.id, { title: 'Mine' });
+        expect(await store.setGeneratedTitle(ALICE, renamedLater.id, 'Generated')).toBe(false);
+        expect(await store.setGeneratedTitle(BOB, untitled.id, 'x')).toBe(false);
+        expect(await store.getConversation(ALICE, renamedLater.id)).toMatchObject({ title: 'Mine', titleSource: 'USER' });
+      });
+
+      it('lists by search terms (title or one message, all words) and by archived, newest first, never across users', async () => {
+        const paris = await conversation(ALICE, 'Paris trip');
+        await created(paris, { content: 'Museums open on Monday' });
+        await tick();
+        const cooking = await conversation(ALICE, 'Cooking');
+        await created(cooking, { content: 'Creme brulee for Paris friends' });
+        const bobs = await conversation(BOB, 'Paris museums');
+        await created(bobs, { content: 'paris museums monday' });
+        const list = async (terms: string[], archived?: boolean) => (await store.listConversations(ALICE, { limit: 10, terms, archived })).map((item) => item.title);
+        expect(await list(['paris'])).toEqual(['Cooking', 'Paris trip']);
+        expect(await list(['museums', 'monday'])).toEqual(['Paris trip']);
+        expect(await list(['museums', 'creme'])).toEqual([]);
+        expect(await list(['creme'])).toEqual(['Cooking']);
+        expect(await list([])).toEqual(['Cooking', 'Paris trip']);
+        await store.updateConversation(ALICE, cooking.id, { archived: true });
+        expect(await list(['paris'])).toEqual(['Paris trip']);
+        expect(await list(['paris'], true)).toEqual(['Cooking']);
+        expect(await list([], true)).toEqual(['Cooking']);
+      });
+
+      it('stores a rating and its comment, clears both with null, scoped by user', async () => {
+        const conv = await conversation();
+        const { assistantMessage } = await created(conv);
+        expect(await store.rateMessage(ALICE, assistantMessage.id, 'UP', 'Spot on')).toMatchObject({ rating: 'UP', ratingComment: 'Spot on' });
+        expect(await store.getMessage(ALICE, assistantMessage.id)).toMatchObject({ rating: 'UP', ratingComment: 'Spot on' });
+        expect(await store.rateMessage(BOB, assistantMessage.id, 'DOWN', null)).toBeNull();
+        expect(await store.rateMessage(ALICE, assistantMessage.id, null, 'ignored')).toMatchObject({ rating: null, ratingComment: null });
+      });
+    });
   });
 }

@@ -7,6 +7,7 @@ import type {
   Exchange,
   FinishExchange,
   MessagePage,
+  MessageRating,
   MessageRecord,
   NewBranch,
   NewConversation,
@@ -14,6 +15,7 @@ import type {
   SiblingSet,
   UsageLedgerEntry,
 } from '../../ports/chat-store';
+import { hasAllTerms } from '../../ports/search-terms';
 import { keepsSummary, newestLeafUnder, planActivePath, type TreeNode } from '../tree/branch-plan';
 import { newObjectId } from './object-id';
 import { compareConversations, isAfterKey } from './ordering';
@@ -68,8 +70,12 @@ export class MemoryChatStore implements ChatStore {
 
   async listConversations(userId: string, page: ConversationPage): Promise<ConversationRecord[]> {
     this.assertOpen();
+    const terms = page.terms ?? [];
+    const matches = (item: ConversationRecord) =>
+      terms.length === 0 || hasAllTerms(item.title, terms) || (this.messages.get(item.id) ?? []).some((message) => hasAllTerms(message.content, terms));
     return [...this.conversations.values()]
-      .filter((item) => item.userId === userId && (!page.after || isAfterKey(item, page.after)))
+      .filter((item) => item.userId === userId && item.archived === (page.archived ?? false) && (!page.after || isAfterKey(item, page.after)))
+      .filter(matches)
       .sort(compareConversations)
       .slice(0, page.limit)
       .map((item) => structuredClone(item));
@@ -321,6 +327,14 @@ export class MemoryChatStore implements ChatStore {
     return found && found.userId === userId ? structuredClone(found) : null;
   }
 
+  async rateMessage(userId: string, messageId: string, rating: MessageRating | null, comment: string | null): Promise<MessageRecord | null> {
+    this.assertOpen();
+    const found = this.byId.get(messageId);
+    if (!found || found.userId !== userId) return null;
+    Object.assign(found, { rating, ratingComment: rating === null ? null : comment, updatedAt: new Date() });
+    return structuredClone(found);
+  }
+
   async savePartialReply(userId: string, conversationId: string, assistantMessageId: string, content: string): Promise<boolean> {
     this.assertOpen();
     if (!this.owned(userId, conversationId)) return false;
@@ -387,6 +401,8 @@ export class MemoryChatStore implements ChatStore {
       usage: null,
       error: null,
       cache: null,
+      rating: null,
+      ratingComment: null,
       createdAt: now,
       updatedAt: now,
       ...fields,

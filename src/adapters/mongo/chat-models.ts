@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import type { CacheMark, MessageRole, MessageStatus, TitleSource, TokenUsage, UsageLedgerEntry } from '../../ports/chat-store';
+import type { CacheMark, MessageRating, MessageRole, MessageStatus, TitleSource, TokenUsage, UsageLedgerEntry } from '../../ports/chat-store';
 
 export interface ConversationDoc {
   _id: Types.ObjectId;
@@ -46,6 +46,8 @@ export interface MessageDoc {
   clientMessageId?: string;
   error: string | null;
   cache?: CacheMark | null;
+  rating?: MessageRating | null;
+  ratingComment?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -83,8 +85,10 @@ const conversationSchema = new Schema<ConversationDoc>(
   // bufferTimeoutMS: while disconnected, a query waits this long for the connection, then fails.
   { collection: 'conversations', timestamps: true, versionKey: false, bufferTimeoutMS: 5_000 },
 );
-// listConversations: one user's conversations, newest activity first, keyset on (lastMessageAt, _id).
-conversationSchema.index({ userId: 1, lastMessageAt: -1, _id: -1 });
+// listConversations: one user's archived or other conversations, newest activity first, keyset on (lastMessageAt, _id).
+conversationSchema.index({ userId: 1, archived: 1, lastMessageAt: -1, _id: -1 });
+// Search by title: one user's conversations (userId must be matched exactly), words as they are.
+conversationSchema.index({ userId: 1, title: 'text' }, { default_language: 'none', language_override: 'textLanguage' });
 
 const messageSchema = new Schema<MessageDoc>(
   {
@@ -101,6 +105,8 @@ const messageSchema = new Schema<MessageDoc>(
     clientMessageId: { type: String },
     error: { type: String, default: null },
     cache: { type: new Schema({ level: String, similarity: Number }, { _id: false }), default: null },
+    rating: { type: String, enum: ['UP', 'DOWN', null], default: null },
+    ratingComment: { type: String, default: null },
   },
   { collection: 'messages', timestamps: true, versionKey: false, bufferTimeoutMS: 5_000 },
 );
@@ -112,6 +118,8 @@ messageSchema.index({ userId: 1, conversationId: 1, active: 1, seq: -1 });
 // Siblings (listSiblings) and the walk down a subtree: a message's children in seq order. The walk
 // up a path (listPath, $graphLookup on _id) uses the _id index.
 messageSchema.index({ conversationId: 1, parentId: 1, seq: 1 });
+// Search by message text, within one user's messages (listConversations with terms).
+messageSchema.index({ userId: 1, content: 'text' }, { default_language: 'none', language_override: 'textLanguage' });
 // Idempotent sends: one user message per (conversation, clientMessageId) when one is given.
 messageSchema.index(
   { conversationId: 1, clientMessageId: 1 },

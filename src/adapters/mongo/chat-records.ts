@@ -59,6 +59,8 @@ export function toMessage(doc: MessageDoc): MessageRecord {
     clientMessageId: doc.clientMessageId ?? null,
     error: doc.error ?? null,
     cache: doc.cache ? { level: doc.cache.level, similarity: doc.cache.similarity } : null,
+    rating: doc.rating ?? null,
+    ratingComment: doc.ratingComment ?? null,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };

@@ -8,6 +8,7 @@ import type {
   Exchange,
   FinishExchange,
   MessagePage,
+  MessageRating,
   MessageRecord,
   NewBranch,
   NewConversation,
@@ -94,12 +95,28 @@ export class MongoChatStore implements ChatStore {
 
   async listConversations(userId: string, page: ConversationPage): Promise<ConversationRecord[]> {
     const filter = page.after ? keysetAfter(page.after.lastMessageAt, page.after.id) : {};
+    const terms = page.terms ?? [];
+    const matched = terms.length === 0 ? {} : { _id: { $in: await this.searchConversations(userId, terms) } };
     const docs = await this.models.conversations
-      .find({ userId, ...filter }, CONVERSATION_FIELDS)
+      .find({ userId, archived: page.archived ?? false, ...matched, ...filter }, CONVERSATION_FIELDS)
       .sort({ lastMessageAt: -1, _id: -1 })
       .limit(page.limit)
       .lean();
     return docs.map(toConversation);
+  }
+
+  /**
+   * Ids of the user's conversations whose title, or one of whose messages, has every term: one
+   * $text query per collection (each term quoted, which makes them all required), both on text
+   * indexes led by userId. The list query then orders and pages them by activity.
+   */
+  private async searchConversations(userId: string, terms: string[]): Promise<Types.ObjectId[]> {
+    const $search = terms.map((term) => `"${term}"`).join(' ');
+    const [titled, messaged] = await Promise.all([
+      this.models.conversations.find({ userId, $text: { $search } }, { _id: 1 }).lean<Array<{ _id: Types.ObjectId }>>(),
+      this.models.messages.aggregate<{ _id: Types.ObjectId }>([{ $match: { userId, $text: { $search } } }, { $group: { _id: '$conversationId' } }]),
+    ]);
+    return [...titled, ...messaged].map((doc) => doc._id);
   }
 
   async renameConversation(userId: string, id: string, title: string): Promise<ConversationRecord | null> {
@@ -337,6 +354,15 @@ export class MongoChatStore implements ChatStore {
     const _id = objectId(messageId);
     if (!_id) return null;
     const doc = await this.models.messages.findOne({ _id, userId }).lean<MessageDoc>();
+    return doc ? toMessage(doc) : null;
+  }
+
+  async rateMessage(userId: string, messageId: string, rating: MessageRating | null, comment: string | null): Promise<MessageRecord | null> {
+    const _id = objectId(messageId);
+    if (!_id) return null;
+    const doc = await this.models.messages
+      .findOneAndUpdate({ _id, userId }, { $set: { rating, ratingComment: rating === null ? null : comment } }, { returnDocument: 'after' })
+      .lean<MessageDoc>();
     return doc ? toMessage(doc) : null;
   }
 

@@ -43,10 +43,12 @@ export type CachePolicy =
   /** Read (exact, then similar-query when the server enables that level) and store the new reply. */
   | 'USE';
 
-export type Conversation = {
+export type Conversation = Node & {
   __typename?: 'Conversation';
   /** The newest message of the active branch; null while the conversation is empty. */
   activeLeafId?: Maybe<Scalars['ID']['output']>;
+  /** Hidden from the default conversation list (see archiveConversation). */
+  archived: Scalars['Boolean']['output'];
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
   lastMessageAt: Scalars['DateTime']['output'];
@@ -110,7 +112,7 @@ export type DeleteConversationPayload = {
   deletedConversationId: Scalars['ID']['output'];
 };
 
-export type Message = {
+export type Message = Node & {
   __typename?: 'Message';
   /** Set when the reply was served from the response cache (no model tokens spent). */
   cache?: Maybe<CacheMark>;
@@ -125,6 +127,10 @@ export type Message = {
   model?: Maybe<Scalars['String']['output']>;
   /** The message this one follows: a reply's user message, a user message's previous reply; null for a first message. */
   parentId?: Maybe<Scalars['ID']['output']>;
+  /** The user's rating of this reply; null when unrated. */
+  rating?: Maybe<Rating>;
+  /** The comment given with the rating. */
+  ratingComment?: Maybe<Scalars['String']['output']>;
   role: MessageRole;
   /** This message's position in siblings, from 0. */
   siblingIndex: Scalars['Int']['output'];
@@ -181,6 +187,8 @@ export type ModelInfo = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Hides a conversation from the default list (true), or brings it back (false); nothing is deleted. */
+  archiveConversation: Conversation;
   /**
    * Stops a reply being generated, on whichever instance runs it: the model request is aborted, the
    * text so far is stored with status CANCELLED and only the tokens used are charged. A reply that
@@ -196,6 +204,11 @@ export type Mutation = {
    * branch stays, reachable with selectBranch. The model reads only the new branch.
    */
   editMessage: SendMessagePayload;
+  /**
+   * Rates an assistant reply (thumbs up or down, with an optional comment); null clears the
+   * rating. Counted per model in parley_message_ratings_total.
+   */
+  rateMessage: Message;
   /**
    * Asks the model again for the user message an assistant reply answers: a new reply, a sibling of
    * messageId, on the active branch from then on (the old one stays, reachable with selectBranch).
@@ -230,6 +243,12 @@ export type Mutation = {
 };
 
 
+export type MutationArchiveConversationArgs = {
+  archived: Scalars['Boolean']['input'];
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationCancelReplyArgs = {
   messageId: Scalars['ID']['input'];
 };
@@ -250,6 +269,13 @@ export type MutationEditMessageArgs = {
   content: Scalars['String']['input'];
   messageId: Scalars['ID']['input'];
   stream?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type MutationRateMessageArgs = {
+  comment?: InputMaybe<Scalars['String']['input']>;
+  messageId: Scalars['ID']['input'];
+  rating?: InputMaybe<Rating>;
 };
 
 
@@ -287,6 +313,12 @@ export type MutationUpdateSystemPromptArgs = {
   systemPrompt?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Anything with an id that Query.node can fetch again (the Relay object identification convention). */
+export type Node = {
+  /** Unique across conversations and messages. */
+  id: Scalars['ID']['output'];
+};
+
 export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor?: Maybe<Scalars['String']['output']>;
@@ -305,6 +337,8 @@ export type Query = {
   me: Viewer;
   /** The models this server allows, for a model picker; the default one has isDefault. */
   models: Array<ModelInfo>;
+  /** A conversation or message of the caller's by id (Relay's refetch); null for a missing id or another user's. */
+  node?: Maybe<Node>;
   /** The caller's token budget for the current UTC day and month. */
   usage: Usage;
 };
@@ -317,8 +351,22 @@ export type QueryConversationArgs = {
 
 export type QueryConversationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  archived?: InputMaybe<Scalars['Boolean']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
 };
+
+
+export type QueryNodeArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** A user's verdict on an assistant reply. */
+export type Rating =
+  /** Thumbs down. */
+  | 'DOWN'
+  /** Thumbs up. */
+  | 'UP';
 
 /** One event of a streamed reply. */
 export type ReplyEvent = {
@@ -491,6 +539,13 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 
 
+/** Mapping of interface types */
+export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
+  Node:
+    | ( ConversationModel )
+    | ( MessageModel )
+  ;
+};
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
@@ -514,8 +569,10 @@ export type ResolversTypes = {
   MessageStatus: MessageStatus;
   ModelInfo: ResolverTypeWrapper<ModelInfo>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Rating: Rating;
   ReplyEvent: ResolverTypeWrapper<ReplyEventModel>;
   SendMessageInput: SendMessageInput;
   SendMessagePayload: ResolverTypeWrapper<Omit<SendMessagePayload, 'assistantMessage' | 'userMessage'> & { assistantMessage: ResolversTypes['Message'], userMessage: ResolversTypes['Message'] }>;
@@ -546,6 +603,7 @@ export type ResolversParentTypes = {
   MessageEdge: Omit<MessageEdge, 'node'> & { node: ResolversParentTypes['Message'] };
   ModelInfo: ModelInfo;
   Mutation: Record<PropertyKey, never>;
+  Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   ReplyEvent: ReplyEventModel;
@@ -567,6 +625,7 @@ export type CacheMarkResolvers<ContextType = GraphQLContext, ParentType extends 
 
 export type ConversationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Conversation'] = ResolversParentTypes['Conversation']> = {
   activeLeafId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  archived?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastMessageAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -581,6 +640,7 @@ export type ConversationResolvers<ContextType = GraphQLContext, ParentType exten
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   usage?: Resolver<ResolversTypes['TokenUsage'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ConversationConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConversationConnection'] = ResolversParentTypes['ConversationConnection']> = {
@@ -611,11 +671,14 @@ export type MessageResolvers<ContextType = GraphQLContext, ParentType extends Re
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   model?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   parentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  rating?: Resolver<Maybe<ResolversTypes['Rating']>, ParentType, ContextType>;
+  ratingComment?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['MessageRole'], ParentType, ContextType>;
   siblingIndex?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   siblings?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['MessageStatus'], ParentType, ContextType>;
   usage?: Resolver<Maybe<ResolversTypes['TokenUsage']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type MessageConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MessageConnection'] = ResolversParentTypes['MessageConnection']> = {
@@ -638,16 +701,22 @@ export type ModelInfoResolvers<ContextType = GraphQLContext, ParentType extends 
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  archiveConversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationArchiveConversationArgs, 'archived' | 'id'>>;
   cancelReply?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationCancelReplyArgs, 'messageId'>>;
   createConversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationCreateConversationArgs, 'input'>>;
   deleteConversation?: Resolver<ResolversTypes['DeleteConversationPayload'], ParentType, ContextType, RequireFields<MutationDeleteConversationArgs, 'id'>>;
   editMessage?: Resolver<ResolversTypes['SendMessagePayload'], ParentType, ContextType, RequireFields<MutationEditMessageArgs, 'content' | 'messageId'>>;
+  rateMessage?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationRateMessageArgs, 'messageId'>>;
   regenerateReply?: Resolver<ResolversTypes['SendMessagePayload'], ParentType, ContextType, RequireFields<MutationRegenerateReplyArgs, 'messageId'>>;
   renameConversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationRenameConversationArgs, 'id' | 'title'>>;
   selectBranch?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationSelectBranchArgs, 'messageId'>>;
   sendMessage?: Resolver<ResolversTypes['SendMessagePayload'], ParentType, ContextType, RequireFields<MutationSendMessageArgs, 'input'>>;
   updateConversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationUpdateConversationArgs, 'id' | 'input'>>;
   updateSystemPrompt?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationUpdateSystemPromptArgs, 'id'>>;
+};
+
+export type NodeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
+  __resolveType: TypeResolveFn<'Conversation' | 'Message', ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -662,6 +731,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   conversations?: Resolver<ResolversTypes['ConversationConnection'], ParentType, ContextType, Partial<QueryConversationsArgs>>;
   me?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
   models?: Resolver<Array<ResolversTypes['ModelInfo']>, ParentType, ContextType>;
+  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   usage?: Resolver<ResolversTypes['Usage'], ParentType, ContextType>;
 };
 
@@ -719,6 +789,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   MessageEdge?: MessageEdgeResolvers<ContextType>;
   ModelInfo?: ModelInfoResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ReplyEvent?: ReplyEventResolvers<ContextType>;

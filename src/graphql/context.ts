@@ -9,6 +9,7 @@ import type { TokenVerifier } from '../services/token-verifier';
 import type { Viewer } from '../services/viewer';
 import type { MessageRecord } from '../ports/chat-store';
 import type { ModelInfo } from '../services/model-catalog';
+import type { Connection, PageArgs } from '../services/page-args';
 import { UnauthenticatedError } from '../errors';
 import { toGraphQLError } from './format-error';
 
@@ -31,6 +32,8 @@ export interface GraphQLContext {
   siblings(message: MessageRecord): Promise<string[]>;
   /** Query.models: fixed by configuration. */
   models: ModelInfo[];
+  /** Conversation.messages, batched per operation (a list's previews cost one store query). */
+  messagesOf(conversationId: string, args: PageArgs): Promise<Connection<MessageRecord>>;
 }
 
 export interface ContextDeps {
@@ -84,6 +87,7 @@ export async function resolveViewer(deps: ContextDeps, header: string | undefine
 /** The context of one operation, whichever transport carried it. */
 export function buildContext(deps: ContextDeps, viewer: Viewer | null, requestId: string, transport: Transport): GraphQLContext {
   let siblings: ReturnType<ConversationService['siblingsLoader']> | undefined;
+  let messages: ReturnType<ConversationService['messagesLoader']> | undefined;
   const requireViewer = () => {
     if (!viewer) throw new UnauthenticatedError('Authentication required: send Authorization: Bearer <token>');
     return viewer;
@@ -99,6 +103,7 @@ export function buildContext(deps: ContextDeps, viewer: Viewer | null, requestId
     budget: deps.budget,
     log: deps.log.child({ requestId }),
     models: deps.models,
+    messagesOf: (conversationId, args) => (messages ??= deps.conversations.messagesLoader(requireViewer())).load({ conversationId, args }),
     siblings: (message) => (siblings ??= deps.conversations.siblingsLoader(requireViewer())).load(message),
   };
 }

@@ -43,6 +43,6 @@ export const resolvers: Resolvers = {
     siblingIndex: async (message, _, ctx) => (await ctx.siblings(message)).indexOf(message.id),
   },
   Conversation: {
-    messages: (conversation, args, ctx) => ctx.conversations.messages(ctx.viewer(), conversation.id, args),
+    messages: (conversation, args, ctx) => ctx.messagesOf(conversation.id, args),
   },
 };

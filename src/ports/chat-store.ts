@@ -238,6 +238,11 @@ export interface ChatStore {
   /** Messages of the active branch, in the page's direction: ascending seq for 'asc', descending for 'desc'. */
   listMessages(userId: string, conversationId: string, page: MessagePage): Promise<MessageRecord[]>;
   /**
+   * listMessages for several conversations in one query, from either end (no cursor): e.g. the
+   * newest message of each conversation on a page. Missing or foreign ones map to [].
+   */
+  listMessagesOfConversations(userId: string, conversationIds: string[], page: { limit: number; direction: 'asc' | 'desc' }): Promise<Map<string, MessageRecord[]>>;
+  /**
    * The path from a root to `leafId` (which need not be on the active branch), newest first:
    * at most `limit` messages, and only those with seq > afterSeq. Empty when `leafId` is missing,
    * foreign or in another conversation.

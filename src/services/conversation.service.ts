@@ -4,7 +4,7 @@ import { SEARCH_LIMITS, searchTerms } from '../ports/search-terms';
 import type { ChatStore, ConversationRecord, MessageRating, MessageRecord } from '../ports/chat-store';
 import { decodeConversationCursor, decodeMessageCursor, encodeConversationCursor, encodeMessageCursor } from './cursor';
 import { validateConversationUpdate, validateNewConversation, type CreateConversationInput, type InputLimits, type UpdateConversationInput } from './chat-input';
-import { pageWindow, toConnection, type Connection, type PageArgs, type PageLimits } from './page-args';
+import { pageWindow, toConnection, type Connection, type PageArgs, type PageLimits, type PageWindow } from './page-args';
 import type { Viewer } from './viewer';
 
 export interface ConversationServiceDeps {
@@ -59,6 +59,48 @@ export class ConversationService {
       beforeSeq,
     });
     return toConnection(rows, window, args, (row) => encodeMessageCursor(row.seq));
+  }
+
+  /**
+   * Conversation.messages for one operation: pages without a cursor (first: N or last: N, as a
+   * conversation list's previews ask) are batched into one store query per page size, whatever
+   * the number of conversations; pages with a cursor are read one by one.
+   */
+  messagesLoader(viewer: Viewer): DataLoader<{ conversationId: string; args: PageArgs }, Connection<MessageRecord>, string> {
+    return new DataLoader<{ conversationId: string; args: PageArgs }, Connection<MessageRecord>, string>(
+      async (keys) => {
+        // A bad page size fails its own field only (as a BAD_USER_INPUT), not the batch.
+        const windows = keys.map(({ args }) => {
+          try {
+            return pageWindow(args, this.deps.pages);
+          } catch (error: unknown) {
+            return error as Error;
+          }
+        });
+        const sizeOf = (window: PageWindow) => `${window.direction}:${window.limit}`;
+        const bySize = new Map<string, { window: PageWindow; ids: string[] }>();
+        keys.forEach(({ conversationId, args }, index) => {
+          const window = windows[index]!;
+          if (window instanceof Error || args.after != null || args.before != null) return;
+          const group = bySize.get(sizeOf(window)) ?? { window, ids: [] };
+          group.ids.push(conversationId);
+          bySize.set(sizeOf(window), group);
+        });
+        const rows = new Map<string, MessageRecord[]>();
+        await Promise.all([...bySize].map(async ([size, { window, ids }]) => {
+          const found = await this.deps.store.listMessagesOfConversations(viewer.id, ids, { limit: window.limit + 1, direction: window.direction === 'forward' ? 'asc' : 'desc' });
+          for (const [id, list] of found) rows.set(`${size}/${id}`, list);
+        }));
+        return Promise.all(keys.map(async ({ conversationId, args }, index) => {
+          const window = windows[index]!;
+          if (window instanceof Error) return window;
+          const batched = args.after == null && args.before == null ? rows.get(`${sizeOf(window)}/${conversationId}`) : undefined;
+          if (!batched) return this.messages(viewer, conversationId, args);
+          return toConnection(batched, window, args, (row) => encodeMessageCursor(row.seq));
+        }));
+      },
+      { cacheKeyFn: ({ conversationId, args }) => JSON.stringify([conversationId, args.first ?? null, args.after ?? null, args.last ?? null, args.before ?? null]) },
+    );
   }
 
   async create(viewer: Viewer, input: CreateConversationInput): Promise<ConversationRecord> {

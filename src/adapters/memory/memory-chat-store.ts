@@ -151,6 +151,13 @@ export class MemoryChatStore implements ChatStore {
     return ordered.slice(0, page.limit).map((item) => structuredClone(item));
   }
 
+  async listMessagesOfConversations(userId: string, conversationIds: string[], page: { limit: number; direction: 'asc' | 'desc' }): Promise<Map<string, MessageRecord[]>> {
+    this.assertOpen();
+    const found = new Map<string, MessageRecord[]>();
+    for (const id of new Set(conversationIds)) found.set(id, await this.listMessages(userId, id, page));
+    return found;
+  }
+
   async beginExchange(input: NewExchange): Promise<BeginExchangeResult> {
     this.assertOpen();
     const conversation = this.owned(input.userId, input.conversationId);

@@ -197,6 +197,21 @@ export class MongoChatStore implements ChatStore {
     return docs.map(toMessage);
   }
 
+  async listMessagesOfConversations(userId: string, conversationIds: string[], page: { limit: number; direction: 'asc' | 'desc' }): Promise<Map<string, MessageRecord[]>> {
+    const ids = [...new Set(conversationIds)];
+    const found = new Map<string, MessageRecord[]>(ids.map((id) => [id, []]));
+    const keys = ids.flatMap((id) => objectId(id) ?? []);
+    if (keys.length === 0 || page.limit < 1) return found;
+    const order = page.direction === 'asc' ? 1 : -1;
+    // One pass over the (userId, conversationId, active, seq) index; $topN keeps only `limit` per conversation.
+    const groups = await this.models.messages.aggregate<{ _id: Types.ObjectId; messages: MessageDoc[] }>([
+      { $match: { userId, conversationId: { $in: keys }, active: true } },
+      { $group: { _id: '$conversationId', messages: { $topN: { n: page.limit, sortBy: { seq: order }, output: '$$ROOT' } } } },
+    ]);
+    for (const group of groups) found.set(group._id.toHexString(), group.messages.map(toMessage));
+    return found;
+  }
+
   async beginExchange(input: NewExchange): Promise<BeginExchangeResult> {
     const _id = objectId(input.conversationId);
     if (!_id) return { kind: 'not_found' };

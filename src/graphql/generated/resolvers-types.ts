@@ -18,6 +18,7 @@ export type Scalars = {
   DateTime: { input: Date; output: Date; }
 };
 
+/** Which level of the response cache answered. */
 export type CacheLevel =
   /** Same model, prompt, context and (normalised) message. */
   | 'EXACT'
@@ -27,6 +28,7 @@ export type CacheLevel =
 /** Where a reply came from when it was not generated for this message. */
 export type CacheMark = {
   __typename?: 'CacheMark';
+  /** The level that answered. */
   hit: CacheLevel;
   /** Cosine similarity of the questions; 1 for an exact hit. */
   similarity: Scalars['Float']['output'];
@@ -43,17 +45,22 @@ export type CachePolicy =
   /** Read (exact, then similar-query when the server enables that level) and store the new reply. */
   | 'USE';
 
+/** A chat: its settings and its messages, which form a tree with one active branch. */
 export type Conversation = Node & {
   __typename?: 'Conversation';
   /** The newest message of the active branch; null while the conversation is empty. */
   activeLeafId?: Maybe<Scalars['ID']['output']>;
   /** Hidden from the default conversation list (see archiveConversation). */
   archived: Scalars['Boolean']['output'];
+  /** When it was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Unique; also accepted by Query.node. */
   id: Scalars['ID']['output'];
+  /** When its newest message was written; the conversation list is ordered by it. */
   lastMessageAt: Scalars['DateTime']['output'];
   /** The most tokens one of its replies may have; null: the server's maximum (ModelInfo.maxOutputTokens). */
   maxTokens?: Maybe<Scalars['Int']['output']>;
+  /** Messages stored, on every branch. */
   messageCount: Scalars['Int']['output'];
   /**
    * The active branch's messages in chronological order (messages form a tree; the active branch
@@ -61,20 +68,26 @@ export type Conversation = Node & {
    * page backward, so last: 20 gives the newest 20. Page size defaults to 50, at most 200.
    */
   messages: MessageConnection;
+  /** The model its replies come from (one of Query.models). */
   model: Scalars['String']['output'];
   /** A running summary of older turns, sent to the model in their place once the history outgrows its budget. */
   summary?: Maybe<Scalars['String']['output']>;
+  /** Sent to the model before the history on every turn; null: none. */
   systemPrompt?: Maybe<Scalars['String']['output']>;
   /** Starts at 1; every change of the system prompt or the model adds one. */
   systemPromptVersion: Scalars['Int']['output'];
   /** Sampling temperature of its replies; null: the provider's default. */
   temperature?: Maybe<Scalars['Float']['output']>;
+  /** The user's title, or the default until a generated one replaces it after the first reply. */
   title: Scalars['String']['output'];
+  /** When anything about it last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** Tokens its replies used in all. */
   usage: TokenUsage;
 };
 
 
+/** A chat: its settings and its messages, which form a tree with one active branch. */
 export type ConversationMessagesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
@@ -82,18 +95,25 @@ export type ConversationMessagesArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A page of conversations. */
 export type ConversationConnection = {
   __typename?: 'ConversationConnection';
+  /** The conversations, newest activity first. */
   edges: Array<ConversationEdge>;
+  /** Whether and how to page on. */
   pageInfo: PageInfo;
 };
 
+/** A conversation and its place in the list. */
 export type ConversationEdge = {
   __typename?: 'ConversationEdge';
+  /** Opaque; pass as `after` to continue after it. */
   cursor: Scalars['String']['output'];
+  /** The conversation. */
   node: Conversation;
 };
 
+/** A new conversation's settings; every field is optional. */
 export type CreateConversationInput = {
   /** The most tokens a reply may have, from 1 to ModelInfo.maxOutputTokens; null: that maximum. */
   maxTokens?: InputMaybe<Scalars['Int']['input']>;
@@ -107,21 +127,63 @@ export type CreateConversationInput = {
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** What deleteConversation removed. */
 export type DeleteConversationPayload = {
   __typename?: 'DeleteConversationPayload';
+  /** The id of the conversation that is gone, with all its messages. */
   deletedConversationId: Scalars['ID']['output'];
 };
 
+/**
+ * Every errors[].extensions.code a client can get, for branching on; README's Errors section says
+ * when each is given. Not the type of any field: errors carry the code as a string.
+ */
+export type ErrorCode =
+  /** HTTP-level problems: unreadable or oversized body, a mutation over GET, no CSRF header, a subscription as plain POST, a bad persisted query. */
+  | 'BAD_REQUEST'
+  /** Input that fails validation, before anything is written or any model is called; extensions.argument names the argument. */
+  | 'BAD_USER_INPUT'
+  /** The send's worst case does not fit the day's or month's budget; extensions.resetsAt and period say which. */
+  | 'BUDGET_EXCEEDED'
+  /** Reserved; not given today. */
+  | 'FORBIDDEN'
+  /** The document does not parse or has more than GRAPHQL_MAX_TOKENS tokens (HTTP 400). */
+  | 'GRAPHQL_PARSE_FAILED'
+  /** The document asks for something the schema lacks, or breaks the depth, alias or directive limits (HTTP 400). */
+  | 'GRAPHQL_VALIDATION_FAILED'
+  /** Anything unexpected; the message is masked and the error logged with the request id. */
+  | 'INTERNAL_SERVER_ERROR'
+  /** The id is missing, malformed or another user's: ids never reveal that something exists. */
+  | 'NOT_FOUND'
+  /** An automatic persisted query's hash is not known yet: send the query with it (Apollo's clients do). */
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  /** The operation costs more than GRAPHQL_MAX_COST (HTTP 400); extensions.cost and maxCost say by how much. */
+  | 'QUERY_TOO_COMPLEX'
+  /** A rate or concurrency limit refused it before anything ran; extensions.retryAfterSeconds says when to retry. */
+  | 'RATE_LIMITED'
+  /** The database is unreachable, or this instance is at its upstream limit; retry shortly. */
+  | 'SERVICE_UNAVAILABLE'
+  /** No token, and the field needs a caller (HTTP 200); or a bad token (HTTP 401, no data). */
+  | 'UNAUTHENTICATED'
+  /** No model could answer; the user message is stored and the reply FAILED (extensions carry both ids). */
+  | 'UPSTREAM_UNAVAILABLE';
+
+/** One message of a conversation: the user's or a reply. */
 export type Message = Node & {
   __typename?: 'Message';
   /** Set when the reply was served from the response cache (no model tokens spent). */
   cache?: Maybe<CacheMark>;
+  /** The idempotency id it was sent with, if any. */
   clientMessageId?: Maybe<Scalars['ID']['output']>;
+  /** Its text; for a PENDING reply, the text so far (follow replyStream for the rest). */
   content: Scalars['String']['output'];
+  /** The conversation it belongs to. */
   conversationId: Scalars['ID']['output'];
+  /** When it was stored. */
   createdAt: Scalars['DateTime']['output'];
   /** Why a FAILED reply failed. */
   error?: Maybe<Scalars['String']['output']>;
+  /** Unique; also accepted by Query.node and the mutations that take a messageId. */
   id: Scalars['ID']['output'];
   /** The model that wrote an assistant message. */
   model?: Maybe<Scalars['String']['output']>;
@@ -131,35 +193,50 @@ export type Message = Node & {
   rating?: Maybe<Rating>;
   /** The comment given with the rating. */
   ratingComment?: Maybe<Scalars['String']['output']>;
+  /** Who wrote it. */
   role: MessageRole;
   /** This message's position in siblings, from 0. */
   siblingIndex: Scalars['Int']['output'];
   /** The ids of this message's alternatives (same parent, hence same role), oldest first, itself included. */
   siblings: Array<Scalars['ID']['output']>;
+  /** Where it is in its life. */
   status: MessageStatus;
+  /** Tokens the reply used; null for user messages and PENDING replies. */
   usage?: Maybe<TokenUsage>;
 };
 
+/** A page of the active branch's messages. */
 export type MessageConnection = {
   __typename?: 'MessageConnection';
+  /** The messages, oldest first. */
   edges: Array<MessageEdge>;
+  /** Whether and how to page on. */
   pageInfo: PageInfo;
 };
 
+/** A message and its place in the branch. */
 export type MessageEdge = {
   __typename?: 'MessageEdge';
+  /** Opaque; pass as `after` or `before`. */
   cursor: Scalars['String']['output'];
+  /** The message. */
   node: Message;
 };
 
+/** Who wrote a message. */
 export type MessageRole =
+  /** The model. */
   | 'ASSISTANT'
+  /** The system prompt (not stored as a message; reserved). */
   | 'SYSTEM'
+  /** The person chatting. */
   | 'USER';
 
+/** Where a message is in its life; user messages are always COMPLETE. */
 export type MessageStatus =
   /** Stopped by cancelReply; holds the text generated until then, and is charged for it only. */
   | 'CANCELLED'
+  /** Finished; the model's whole reply (or a cached one). */
   | 'COMPLETE'
   /** A fallback reply given while the model was unavailable. */
   | 'DEGRADED'
@@ -185,6 +262,7 @@ export type ModelInfo = {
   outputPerMTokUsd?: Maybe<Scalars['Float']['output']>;
 };
 
+/** What a caller can change. A mutation may hold at most one of sendMessage, regenerateReply and editMessage. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Hides a conversation from the default list (true), or brings it back (false); nothing is deleted. */
@@ -195,6 +273,7 @@ export type Mutation = {
    * already finished is returned unchanged. NOT_FOUND for another user's or a missing message.
    */
   cancelReply: Message;
+  /** Starts an empty conversation of the caller's. */
   createConversation: Conversation;
   /** Deletes the conversation and all of its messages, on every branch. */
   deleteConversation: DeleteConversationPayload;
@@ -243,27 +322,32 @@ export type Mutation = {
 };
 
 
+/** What a caller can change. A mutation may hold at most one of sendMessage, regenerateReply and editMessage. */
 export type MutationArchiveConversationArgs = {
   archived: Scalars['Boolean']['input'];
   id: Scalars['ID']['input'];
 };
 
 
+/** What a caller can change. A mutation may hold at most one of sendMessage, regenerateReply and editMessage. */
 export type MutationCancelReplyArgs = {
   messageId: Scalars['ID']['input'];
 };
 
 
+/** What a caller can change. A mutation may hold at most one of sendMessage, regenerateReply and editMessage. */
 export type MutationCreateConversationArgs = {
   input: CreateConversationInput;
 };
 
 
+/** What a caller can change. A mutation may hold at most one of sendMessage, regenerateReply and editMessage. */
 export type MutationDeleteConversationArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** What a caller can change. A mutation may hold at most one of sendMessage, regenerateReply and editMessage. */
 export type MutationEditMessageArgs = {
   clientMessageId?: InputMaybe<Scalars['ID']['input']>;
   content: Scalars['String']['input'];
@@ -272,6 +356,7 @@ export type MutationEditMessageArgs = {
 };
 
 
+/** What a caller can change. A mutation may hold at most one of sendMessage, regenerateReply and editMessage. */
 export type MutationRateMessageArgs = {
   comment?: InputMaybe<Scalars['String']['input']>;
   messageId: Scalars['ID']['input'];
@@ -279,6 +364,7 @@ export type MutationRateMessageArgs = {
 };
 
 
+/** What a caller can change. A mutation may hold at most one of sendMessage, regenerateReply and editMessage. */
 export type MutationRegenerateReplyArgs = {
   clientMessageId?: InputMaybe<Scalars['ID']['input']>;
   messageId: Scalars['ID']['input'];
@@ -286,28 +372,33 @@ export type MutationRegenerateReplyArgs = {
 };
 
 
+/** What a caller can change. A mutation may hold at most one of sendMessage, regenerateReply and editMessage. */
 export type MutationRenameConversationArgs = {
   id: Scalars['ID']['input'];
   title: Scalars['String']['input'];
 };
 
 
+/** What a caller can change. A mutation may hold at most one of sendMessage, regenerateReply and editMessage. */
 export type MutationSelectBranchArgs = {
   messageId: Scalars['ID']['input'];
 };
 
 
+/** What a caller can change. A mutation may hold at most one of sendMessage, regenerateReply and editMessage. */
 export type MutationSendMessageArgs = {
   input: SendMessageInput;
 };
 
 
+/** What a caller can change. A mutation may hold at most one of sendMessage, regenerateReply and editMessage. */
 export type MutationUpdateConversationArgs = {
   id: Scalars['ID']['input'];
   input: UpdateConversationInput;
 };
 
 
+/** What a caller can change. A mutation may hold at most one of sendMessage, regenerateReply and editMessage. */
 export type MutationUpdateSystemPromptArgs = {
   id: Scalars['ID']['input'];
   systemPrompt?: InputMaybe<Scalars['String']['input']>;
@@ -319,14 +410,20 @@ export type Node = {
   id: Scalars['ID']['output'];
 };
 
+/** Where a page is in its list (Relay cursor connections). */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** The last edge's cursor; pass as `after` for the page after. */
   endCursor?: Maybe<Scalars['String']['output']>;
+  /** More items follow the last edge. */
   hasNextPage: Scalars['Boolean']['output'];
+  /** More items precede the first edge. */
   hasPreviousPage: Scalars['Boolean']['output'];
+  /** The first edge's cursor; pass as `before` for the page before. */
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/** What a caller can read. Every field but the schema's own needs a bearer token. */
 export type Query = {
   __typename?: 'Query';
   /** A conversation of the caller's, or null (also for ids that belong to someone else). */
@@ -344,11 +441,13 @@ export type Query = {
 };
 
 
+/** What a caller can read. Every field but the schema's own needs a bearer token. */
 export type QueryConversationArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** What a caller can read. Every field but the schema's own needs a bearer token. */
 export type QueryConversationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   archived?: InputMaybe<Scalars['Boolean']['input']>;
@@ -357,6 +456,7 @@ export type QueryConversationsArgs = {
 };
 
 
+/** What a caller can read. Every field but the schema's own needs a bearer token. */
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
@@ -379,12 +479,15 @@ export type ReplyEvent = {
   seq: Scalars['Int']['output'];
 };
 
+/** One message to send. */
 export type SendMessageInput = {
   /** How this send may use the response cache; USE when omitted. */
   cachePolicy?: InputMaybe<CachePolicy>;
   /** Makes the send idempotent: the same id in the same conversation is answered once. */
   clientMessageId?: InputMaybe<Scalars['ID']['input']>;
+  /** The message text: not blank, at most MAX_MESSAGE_CHARS characters, and it must fit the model's context in tokens. */
   content: Scalars['String']['input'];
+  /** The conversation to continue (after its active branch's newest message). */
   conversationId: Scalars['ID']['input'];
   /**
    * true: return at once with the user message and a PENDING reply, and generate in the background;
@@ -394,10 +497,14 @@ export type SendMessageInput = {
   stream?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+/** The exchange a send, edit or regenerate made. */
 export type SendMessagePayload = {
   __typename?: 'SendMessagePayload';
+  /** The reply: finished, or PENDING for a streamed call. */
   assistantMessage: Message;
+  /** The tokens the reply used; zeros while PENDING and for a cache hit. */
   usage: TokenUsage;
+  /** The stored user message (for a regenerate: the one answered again). */
   userMessage: Message;
 };
 
@@ -422,10 +529,14 @@ export type SubscriptionReplyStreamArgs = {
   messageId: Scalars['ID']['input'];
 };
 
+/** Tokens as the provider counted them. */
 export type TokenUsage = {
   __typename?: 'TokenUsage';
+  /** Tokens of the reply. */
   completionTokens: Scalars['Int']['output'];
+  /** Tokens sent: system prompt, summary, history and the message. */
   promptTokens: Scalars['Int']['output'];
+  /** Both together (as the provider reports it). */
   totalTokens: Scalars['Int']['output'];
 };
 
@@ -443,29 +554,40 @@ export type UpdateConversationInput = {
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** The caller's budget in each period. */
 export type Usage = {
   __typename?: 'Usage';
+  /** The current UTC day. */
   day: UsagePeriod;
+  /** The current UTC month. */
   month: UsagePeriod;
 };
 
 /** Limits come from the caller's tier; null limit and remaining mean unlimited. */
 export type UsagePeriod = {
   __typename?: 'UsagePeriod';
+  /** The tier's token limit; null: unlimited. */
   limitTokens?: Maybe<Scalars['Int']['output']>;
+  /** The tier's USD limit; null: unlimited. */
   limitUsd?: Maybe<Scalars['Float']['output']>;
   /** What can still be spent; replies being generated are already held back. */
   remainingTokens?: Maybe<Scalars['Int']['output']>;
+  /** USD that can still be spent; null: unlimited. */
   remainingUsd?: Maybe<Scalars['Float']['output']>;
   /** When this period's budget starts afresh. */
   resetsAt: Scalars['DateTime']['output'];
+  /** Tokens charged in this period. */
   usedTokens: Scalars['Int']['output'];
+  /** USD charged in this period, at the configured prices. */
   usedUsd: Scalars['Float']['output'];
 };
 
+/** The authenticated caller, from the bearer token. */
 export type Viewer = {
   __typename?: 'Viewer';
+  /** The token's subject: the user id every record is scoped by. */
   id: Scalars['ID']['output'];
+  /** The token's tier (e.g. free, pro), which sets the rate limits and budgets. */
   tier: Scalars['String']['output'];
 };
 
@@ -559,6 +681,7 @@ export type ResolversTypes = {
   CreateConversationInput: CreateConversationInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeleteConversationPayload: ResolverTypeWrapper<DeleteConversationPayload>;
+  ErrorCode: ErrorCode;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;

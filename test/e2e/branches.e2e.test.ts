@@ -132,3 +132,37 @@ describe('regenerate, edit and branches through GraphQL (issue 11)', () => {
     expect(sample(await t.metrics(), 'parley_graphql_operations_total', { field: 'regenerateReply', type: 'mutation', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('limits on the new mutations (issue 11)', () => {
+  it('regenerate and edit count against the send limit; branch, settings, archive and rating writes against the write limit', async () => {
+    const t = await startTestApp({
+      env: {
+        TIER_LIMITS: JSON.stringify({ free: { sendPerMinute: 2, maxConcurrentGenerations: 5 }, pro: { sendPerMinute: 100, maxConcurrentGenerations: 5 } }),
+        RATE_LIMIT_WRITES_PER_MINUTE: '5',
+      },
+    });
+    try {
+      const token = await t.token('limited');
+      const conversationId = await conversationOf(t, token); // write 1
+      const sent = await t.gql<{ sendMessage: Payload }>(token, SEND, { input: { conversationId, content: 'One.' } });
+      const { userMessage, assistantMessage } = sent.data!.sendMessage;
+      expect(codes(await t.gql(token, REGENERATE, { id: assistantMessage.id }))).toEqual([]);
+      const calls = t.fake.requestCount('/v1/chat/completions');
+      const refused = await t.gql(token, EDIT, { id: userMessage.id, content: 'Two.' });
+      expect(codes(refused)).toEqual(['RATE_LIMITED']);
+      expect(t.fake.requestCount('/v1/chat/completions')).toBe(calls);
+      const writes = [
+        () => t.gql(token, SELECT, { id: assistantMessage.id }),
+        () => t.gql(token, 'mutation($id: ID!) { updateConversation(id: $id, input: { temperature: 0.5 }) { id } }', { id: conversationId }),
+        () => t.gql(token, 'mutation($id: ID!) { archiveConversation(id: $id, archived: true) { id } }', { id: conversationId }),
+        () => t.gql(token, 'mutation($id: ID!) { rateMessage(messageId: $id, rating: UP) { id } }', { id: assistantMessage.id }),
+      ];
+      for (const write of writes) expect(codes(await write())).toEqual([]);
+      const over = await t.post({ query: 'mutation($id: ID!) { rateMessage(messageId: $id, rating: DOWN) { id } }', variables: { id: assistantMessage.id } }, { authorization: `Bearer ${token}` });
+      expect(over.status).toBe(429);
+      expect(await t.store.getMessage('limited', assistantMessage.id)).toMatchObject({ rating: 'UP' });
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -113,10 +113,12 @@ const messageSchema = new Schema<MessageDoc>(
 // History pages and context windows: one user's conversation in seq order, both directions.
 // seq replaces createdAt as the key because timestamps tie; unique makes the order total.
 messageSchema.index({ userId: 1, conversationId: 1, seq: -1 }, { unique: true });
-// Active-branch pages and context windows (listMessages): the same order, within the active branch.
+// Active-branch pages and context windows (listMessages), and list previews
+// (listMessagesOfConversations, $in on conversationId): the same order, within the active branch.
 messageSchema.index({ userId: 1, conversationId: 1, active: 1, seq: -1 });
-// Siblings (listSiblings) and the walk down a subtree: a message's children in seq order. The walk
-// up a path (listPath, $graphLookup on _id) uses the _id index.
+// Siblings (listSiblings): a message's children in seq order; its conversationId prefix also
+// serves the tree read of beginBranch and selectBranch. The walk up a path (listPath,
+// $graphLookup on _id) uses the _id index.
 messageSchema.index({ conversationId: 1, parentId: 1, seq: 1 });
 // Search by message text, within one user's messages (listConversations with terms).
 messageSchema.index({ userId: 1, content: 'text' }, { default_language: 'none', language_override: 'textLanguage' });

@@ -18,6 +18,7 @@ import type {
 } from '../../ports/chat-store';
 import { keepsSummary, newestLeafUnder, planActivePath, type TreeNode } from '../tree/branch-plan';
 import { chatModels, type ChatModels, type MessageDoc } from './chat-models';
+import { assertTransactional } from './mongo-connection';
 import { CONVERSATION_FIELDS, toConversation, toMessage } from './chat-records';
 
 const TRANSACTION_OPTIONS = {
@@ -28,6 +29,17 @@ const TRANSACTION_OPTIONS = {
 
 /** Thrown inside a transaction callback to roll it back; never escapes this file. */
 class Rollback extends Error {}
+
+/** Runs of one transaction's callback (first try and retries after transient errors) before giving up. */
+const MAX_TRANSACTION_ATTEMPTS = 5;
+
+/** A transaction that kept hitting transient errors (write conflicts, elections). */
+class TransactionGaveUp extends Error {
+  constructor(attempts: number) {
+    super(`transaction gave up after ${attempts} attempts that hit transient errors`);
+    this.name = 'TransactionGaveUp';
+  }
+}
 
 const objectId = (id: string): Types.ObjectId | null =>
   /^[0-9a-f]{24}$/i.test(id) ? new Types.ObjectId(id) : null;
@@ -49,6 +61,7 @@ export class MongoChatStore implements ChatStore {
 
   /** Creates indexes; run once at boot, before serving. */
   async init(): Promise<void> {
+    await assertTransactional(this.connection);
     await this.models.conversations.createIndexes();
     await this.models.messages.createIndexes();
     await this.models.ledger.createIndexes();
@@ -320,7 +333,7 @@ export class MongoChatStore implements ChatStore {
         .findOneAndUpdate(
           { _id: replyId, conversationId, userId: input.userId, status: 'PENDING' },
           { $set: { status: input.status, content: input.content, model: input.model, usage: input.usage, error: input.error, cache: input.cache ?? null } },
-          { new: true, session },
+          { returnDocument: 'after', session },
         )
         .lean<MessageDoc>();
       if (!reply) throw new Rollback();
@@ -492,16 +505,24 @@ export class MongoChatStore implements ChatStore {
     return { set: keepsSummary(summaryThroughSeq, plan.forkSeq) ? {} : { summary: null, summaryThroughSeq: 0 } };
   }
 
-  /** Runs `work` in a transaction; a Rollback inside it aborts and yields `onRollback`. */
+  /**
+   * Runs `work` in a transaction through mongoose's connection.transaction() (which resets
+   * document state between attempts); a Rollback inside it aborts and yields `onRollback`. The
+   * driver runs `work` again on a TransientTransactionError and retries the commit on an
+   * UnknownTransactionCommitResult; past MAX_TRANSACTION_ATTEMPTS runs it gives up with the
+   * last error instead of retrying for the driver's two minutes.
+   */
   private async transaction<T>(work: (session: ClientSession) => Promise<T>, onRollback: T): Promise<T> {
-    const session = await this.connection.startSession();
+    let attempts = 0;
     try {
-      return await session.withTransaction(() => work(session), TRANSACTION_OPTIONS);
+      return await this.connection.transaction(async (session) => {
+        attempts += 1;
+        if (attempts > MAX_TRANSACTION_ATTEMPTS) throw new TransactionGaveUp(attempts - 1);
+        return work(session);
+      }, TRANSACTION_OPTIONS);
     } catch (error: unknown) {
       if (error instanceof Rollback) return onRollback;
       throw error;
-    } finally {
-      await session.endSession();
     }
   }
 }

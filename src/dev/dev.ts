@@ -1,3 +1,5 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createApp } from '../app';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { stopOnSignals } from '../main';
@@ -40,17 +42,49 @@ async function main(): Promise<void> {
   }
 }
 
+/** Where a failed attempt to get a mongod is remembered, so later starts do not try again for a day. */
+const NO_MONGOD_FILE = join(__dirname, '..', '..', 'node_modules', '.cache', 'parley', 'no-mongod.json');
+const REMEMBER_MS = 24 * 60 * 60 * 1000;
+
 async function withMongo(config: Config, stops: Stop[]): Promise<Config> {
   if (config.mongo.uri) return config;
+  if (process.env.PARLEY_STORE === 'memory') {
+    say('Store: in-memory (PARLEY_STORE=memory): nothing persists across restarts.');
+    return config;
+  }
+  const remembered = rememberedFailure();
+  if (remembered) {
+    say(`!!! No MongoDB (found none on ${remembered.at}: ${remembered.reason}); using the IN-MEMORY store, nothing persists. Set MONGODB_URI, or delete ${NO_MONGOD_FILE} to try again.`);
+    return config;
+  }
   say('Starting an embedded MongoDB replica set (mongodb-memory-server)...');
-  const mongo = await startEmbeddedMongo();
+  const mongo = await startEmbeddedMongo(120_000, true);
   if (mongo.kind === 'started') {
     stops.push(mongo.stop);
     return { ...config, mongo: { ...config.mongo, uri: mongo.uri } };
   }
-  say(`\n!!! No MongoDB: ${mongo.reason}`);
-  say('!!! Falling back to the IN-MEMORY store: nothing persists across restarts. Set MONGODB_URI to keep data.\n');
+  remember(mongo.reason);
+  say(`!!! No MongoDB (${mongo.reason}); using the IN-MEMORY store, nothing persists. Set MONGODB_URI to keep data, or PARLEY_STORE=memory to skip this check.`);
   return config;
+}
+
+function rememberedFailure(): { reason: string; at: string } | null {
+  try {
+    const saved = JSON.parse(readFileSync(NO_MONGOD_FILE, 'utf8')) as { reason?: unknown; at?: unknown };
+    if (typeof saved.reason !== 'string' || typeof saved.at !== 'string') return null;
+    return Date.now() - Date.parse(saved.at) < REMEMBER_MS ? { reason: saved.reason, at: saved.at } : null;
+  } catch {
+    return null;
+  }
+}
+
+function remember(reason: string): void {
+  try {
+    mkdirSync(dirname(NO_MONGOD_FILE), { recursive: true });
+    writeFileSync(NO_MONGOD_FILE, JSON.stringify({ reason, at: new Date().toISOString() }));
+  } catch {
+    // Not remembered: the next start tries again, which is only slower.
+  }
 }
 
 async function withRedis(config: Config, stops: Stop[]): Promise<Config> {

@@ -153,9 +153,12 @@ export function defineChatStoreContract(name: string, open: () => Promise<StoreH
       it('a repeated clientMessageId returns the first exchange and stores nothing new', async () => {
         const conv = await conversation();
         const first = await created(conv, { clientMessageId: 'same' });
+        const before = await store.getConversation(ALICE, conv.id);
         const again = await exchange(conv, { clientMessageId: 'same', content: 'different' });
         expect(again).toEqual({ kind: 'duplicate', exchange: first });
         expect(await allMessages(conv)).toHaveLength(2);
+        // Refused whole: no counter moved (a store whose abort undoes nothing fails here).
+        expect(await store.getConversation(ALICE, conv.id)).toEqual(before);
         expect(await store.findExchange(ALICE, conv.id, 'same')).toEqual(first);
         expect(await store.findExchange(BOB, conv.id, 'same')).toBeNull();
         expect(await store.findExchange(ALICE, conv.id, 'other')).toBeNull();
@@ -169,6 +172,7 @@ export function defineChatStoreContract(name: string, open: () => Promise<StoreH
         expect(results.filter((result) => result.kind === 'created')).toHaveLength(1);
         expect(results.filter((result) => result.kind === 'duplicate')).toHaveLength(7);
         expect(await allMessages(conv)).toHaveLength(2);
+        expect(await store.getConversation(ALICE, conv.id)).toMatchObject({ lastMessageSeq: 2, messageCount: 1, version: 1 });
       });
 
       it('clientMessageId is unique per conversation only, and absent ids never collide', async () => {
@@ -186,9 +190,13 @@ export function defineChatStoreContract(name: string, open: () => Promise<StoreH
         const { assistantMessage } = await created(conv);
         const reply = await finish(conv, assistantMessage.id, 'Hello back');
         expect(reply).toMatchObject({ status: 'COMPLETE', content: 'Hello back', usage: USAGE });
+        const settled = await store.getConversation(ALICE, conv.id);
         expect(await finish(conv, assistantMessage.id, 'again')).toBeNull();
         const stored = await store.getConversation(ALICE, conv.id);
+        expect(stored).toEqual(settled);
         expect(stored).toMatchObject({ messageCount: 2, usage: USAGE });
+        const day = stored!.lastMessageAt.toISOString().slice(0, 10);
+        expect(await store.listUsage(ALICE, day, day)).toEqual([expect.objectContaining({ totalTokens: USAGE.totalTokens, replies: 1 })]);
         expect(stored!.lastMessageAt.getTime()).toBeGreaterThanOrEqual(conv.lastMessageAt.getTime());
         expect((await allMessages(conv))[1]).toMatchObject({ content: 'Hello back', status: 'COMPLETE' });
       });

@@ -43,6 +43,9 @@ describe('npm run dev', () => {
         body: JSON.stringify({ query: '{ me { id } }' }),
       });
       expect(await response.json()).toEqual({ data: { me: { id: 'dev-user' } } });
+      // Without a mongod: one clear line about the store, and no stack trace (issue 12).
+      if (!/Store: MongoDB/.test(output)) expect(output.split('\n').filter((line) => /No MongoDB/.test(line))).toHaveLength(1);
+      expect(output).not.toMatch(/\n\s+at \S+ \(/);
       const redisPort = /Redis: redis:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
       child.kill('SIGINT');
       expect(await exited).toBe(0);
@@ -51,4 +54,26 @@ describe('npm run dev', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   }, 120_000);
+
+  it('skips looking for a mongod with PARLEY_STORE=memory', async () => {
+    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/dev/dev.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'error', PARLEY_STORE: 'memory' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!/export TOKEN=\S+/.test(output) && Date.now() < deadline && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(output).toMatch(/Store: in-memory \(PARLEY_STORE=memory\)/);
+      expect(output).not.toMatch(/mongodb-memory-server|No MongoDB/);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 90_000);
 });

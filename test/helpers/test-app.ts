@@ -8,7 +8,10 @@ import type { ChatStore } from '../../src/ports/chat-store';
 import type { Embedder } from '../../src/ports/embedder';
 import { signDevToken } from '../../src/services/dev-tokens';
 import { FakeOpenAiServer, type FakeOpenAiServerOptions } from '../../src/dev/fake-openai-server';
-import { testRedisUrl } from '../setup/test-services';
+import { testMongo, testRedisUrl } from '../setup/test-services';
+import { MongoChatStore } from '../../src/adapters/mongo/mongo-chat-store';
+import { connectMongo } from '../../src/adapters/mongo/mongo-connection';
+import { guardUnavailable } from '../../src/adapters/mongo/unavailable-guard';
 import { CREATE } from './operations';
 
 export interface TestApp {
@@ -64,9 +67,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     }),
     ...options.env,
   });
+  const mongo = options.store ? null : await mongoStoreForTests();
   const app = await createApp(config, {
     log: options.log ?? createLogger({ level: 'error', pretty: false, silent: true }),
-    store: options.store,
+    store: options.store ?? mongo?.store,
     embedder: options.embedder,
   });
   const url = await app.listen(0, '127.0.0.1');
@@ -87,7 +91,33 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }),
     stop: async () => {
       await app.stop();
+      await mongo?.drop();
       if (ownsFake) await fake.stop();
+    },
+  };
+}
+
+let databases = 0;
+
+/**
+ * With PARLEY_TEST_STORE=mongo (npm run test:mongo), each test app gets a MongoDB database of its
+ * own, dropped when it stops; otherwise null (the app uses the memory store).
+ */
+async function mongoStoreForTests(): Promise<{ store: ChatStore; drop: () => Promise<void> } | null> {
+  if (process.env.PARLEY_TEST_STORE !== 'mongo') return null;
+  const mongo = testMongo();
+  if (mongo.kind === 'skipped') throw new Error(`PARLEY_TEST_STORE=mongo but no MongoDB: ${mongo.reason}`);
+  const url = new URL(mongo.uri);
+  databases += 1;
+  url.pathname = `/parley_e2e_${process.pid}_${databases}`;
+  const connection = await connectMongo({ uri: url.toString(), poolSize: 5 });
+  const store = new MongoChatStore(connection);
+  await store.init();
+  return {
+    store: guardUnavailable(store),
+    drop: async () => {
+      await connection.dropDatabase().catch(() => undefined);
+      await connection.close();
     },
   };
 }

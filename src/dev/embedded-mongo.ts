@@ -8,26 +8,28 @@ export type EmbeddedMongo =
  * A single-node replica set (transactions need one) from mongodb-memory-server, which finds a
  * mongod binary or downloads one. Where neither works, says why instead of throwing.
  */
-export async function startEmbeddedMongo(timeoutMs = 120_000, quiet = false): Promise<EmbeddedMongo> {
-  if (!quiet) return start(timeoutMs);
+export async function startEmbeddedMongo(timeoutMs = 120_000, quiet = false, testCommands = false): Promise<EmbeddedMongo> {
+  if (!quiet) return start(timeoutMs, testCommands);
   // The library prints its own stack traces on a failed download; the returned reason says it once.
   const { warn, error } = console;
   console.warn = console.error = () => undefined;
   try {
-    return await start(timeoutMs);
+    return await start(timeoutMs, testCommands);
   } finally {
     Object.assign(console, { warn, error });
   }
 }
 
-async function start(timeoutMs: number): Promise<EmbeddedMongo> {
+/** `testCommands`: mongod with enableTestCommands=1, for fault tests (the failCommand fail point). */
+async function start(timeoutMs: number, testCommands: boolean): Promise<EmbeddedMongo> {
   let module: typeof MemoryServer;
   try {
     module = await import('mongodb-memory-server-core');
   } catch (error: unknown) {
     return { kind: 'unavailable', reason: `mongodb-memory-server-core is not installed (${describe(error)})` };
   }
-  const starting = module.MongoMemoryReplSet.create({ replSet: { count: 1, storageEngine: 'wiredTiger' } });
+  const args = testCommands ? ['--setParameter', 'enableTestCommands=1'] : [];
+  const starting = module.MongoMemoryReplSet.create({ replSet: { count: 1, storageEngine: 'wiredTiger', args } });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no mongod started within ${timeoutMs} ms`)), timeoutMs);

@@ -1,6 +1,7 @@
 import { startEmbeddedMongo } from '../../src/dev/embedded-mongo';
 import { startRedisServer } from '../../src/dev/redis-process';
-import { MONGO_SKIP_ENV, MONGO_URI_ENV, REDIS_URL_ENV, setTeardown } from './test-services';
+import { connectMongo } from '../../src/adapters/mongo/mongo-connection';
+import { MONGO_FAULTS_SKIP_ENV, MONGO_SKIP_ENV, MONGO_URI_ENV, REDIS_URL_ENV, setTeardown } from './test-services';
 
 /**
  * Starts the services tests share and hands them to workers through the environment:
@@ -20,16 +21,35 @@ export default async function globalSetup(): Promise<void> {
 }
 
 async function setUpMongo(stops: Array<() => Promise<void>>): Promise<void> {
-  if (process.env.MONGODB_URI) {
-    process.env[MONGO_URI_ENV] = process.env.MONGODB_URI;
+  const given = process.env.PARLEY_TEST_MONGODB_URI ?? process.env.MONGODB_URI;
+  if (given) {
+    process.env[MONGO_URI_ENV] = given;
+    await probeFaults(given);
     return;
   }
-  const mongo = await startEmbeddedMongo(120_000, true);
+  const mongo = await startEmbeddedMongo(120_000, true, true);
   if (mongo.kind === 'started') {
     process.env[MONGO_URI_ENV] = mongo.uri;
     stops.push(mongo.stop);
+    await probeFaults(mongo.uri);
     return;
   }
   process.env[MONGO_SKIP_ENV] = mongo.reason;
   process.stdout.write(`\n[parley tests] MongoDB runs SKIPPED: ${mongo.reason}. Set MONGODB_URI to a replica set to run them.\n`);
+}
+
+/** Whether this mongod takes the failCommand fail point (started with enableTestCommands=1); says why not. */
+async function probeFaults(uri: string): Promise<void> {
+  let reason = '';
+  try {
+    const connection = await connectMongo({ uri, poolSize: 1 });
+    try {
+      await connection.db!.admin().command({ configureFailPoint: 'failCommand', mode: 'off' });
+    } finally {
+      await connection.close();
+    }
+  } catch (error: unknown) {
+    reason = `this mongod does not take the failCommand fail point (start it with --setParameter enableTestCommands=1): ${error instanceof Error ? error.message : String(error)}`;
+  }
+  process.env[MONGO_FAULTS_SKIP_ENV] = reason;
 }

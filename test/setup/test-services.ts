@@ -2,6 +2,8 @@
 export const REDIS_URL_ENV = 'PARLEY_TEST_REDIS_URL';
 export const MONGO_URI_ENV = 'PARLEY_TEST_MONGODB_URI';
 export const MONGO_SKIP_ENV = 'PARLEY_TEST_MONGO_SKIP_REASON';
+/** Set by global setup to why the MongoDB fault tests cannot run ('' when they can). */
+export const MONGO_FAULTS_SKIP_ENV = 'PARLEY_TEST_MONGO_FAULTS_SKIP_REASON';
 
 type Stop = () => Promise<void>;
 const holder = globalThis as typeof globalThis & { parleyTestStops?: Stop[] };
@@ -21,6 +23,14 @@ export function testRedisUrl(): string {
 }
 
 export type TestMongo = { kind: 'available'; uri: string } | { kind: 'skipped'; reason: string };
+
+/** A MongoDB the fault tests can use: one whose failCommand fail point is enabled. */
+export function testMongoFaults(): TestMongo {
+  const mongo = testMongo();
+  if (mongo.kind === 'skipped') return mongo;
+  const reason = process.env[MONGO_FAULTS_SKIP_ENV];
+  return reason ? { kind: 'skipped', reason } : mongo;
+}
 
 export function testMongo(): TestMongo {
   const uri = process.env[MONGO_URI_ENV];

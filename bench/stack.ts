@@ -131,6 +131,9 @@ function parleyEnv(options: BenchOptions, wiring: Wiring): NodeJS.ProcessEnv {
     RATE_LIMIT_READ_COST_PER_MINUTE: String(HUGE),
     // Production's default metrics port is fixed; a free one lets benches run side by side.
     METRICS_PORT: '0',
+    // Every sample opens a conversation; a generated title is one more model call per
+    // conversation, off the request path, and not part of what a send costs.
+    TITLES_ENABLED: 'false',
     UPSTREAM_MAX_IN_FLIGHT: '100000',
     UPSTREAM_MAX_QUEUE: '100000',
     SHUTDOWN_GRACE_MS: '2000',

@@ -21,27 +21,46 @@ const CL100K_MODELS = /^(gpt-4(?![o.])|gpt-3\.5|text-embedding-(ada-002|3-))/;
 /** User text is counted as plain text: a special-token spelling inside it is not a control token. */
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
+/** Counts kept for texts up to this long (a send counts its message three times, and prompts repeat). */
+const MEMO_MAX_CHARS = 4_096;
+const MEMO_MAX_ENTRIES = 2_000;
+
 /**
  * Counts the prompt tokens a chat request will be billed for. The encoders load once, with this
- * module; each count is a pure function of the model family and the turns.
+ * module; each count is a pure function of the model family and the turns, so the counts of
+ * short texts are remembered (bounded, the oldest forgotten first): one send counts its message
+ * for the size check, the context budget and the budget hold, and system prompts recur.
  */
 export class TokenCounter {
+  private readonly memo = new Map<string, number>();
+
   encodingFor(model: string): EncodingName {
     return CL100K_MODELS.test(model.toLowerCase()) ? 'cl100k_base' : 'o200k_base';
   }
 
   /** Tokens of one string, with no chat framing. */
   countText(model: string, text: string): number {
-    return COUNTERS[this.encodingFor(model)](text, PLAIN_TEXT);
+    return this.count(this.encodingFor(model), text);
   }
 
   /** Prompt tokens of a whole chat request: each turn's framing, role and content, plus the reply priming. */
   countChat(model: string, turns: readonly ChatTurn[]): number {
-    const count = COUNTERS[this.encodingFor(model)];
+    const encoding = this.encodingFor(model);
     let total = REPLY_PRIMING_TOKENS;
     for (const turn of turns) {
-      total += TOKENS_PER_MESSAGE + count(turn.role, PLAIN_TEXT) + count(turn.content, PLAIN_TEXT);
+      total += TOKENS_PER_MESSAGE + this.count(encoding, turn.role) + this.count(encoding, turn.content);
     }
     return total;
+  }
+
+  private count(encoding: EncodingName, text: string): number {
+    if (text.length > MEMO_MAX_CHARS) return COUNTERS[encoding](text, PLAIN_TEXT);
+    const key = `${encoding}:${text}`;
+    const known = this.memo.get(key);
+    if (known !== undefined) return known;
+    const counted = COUNTERS[encoding](text, PLAIN_TEXT);
+    if (this.memo.size >= MEMO_MAX_ENTRIES) this.memo.delete(this.memo.keys().next().value as string);
+    this.memo.set(key, counted);
+    return counted;
   }
 }

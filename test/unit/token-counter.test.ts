@@ -62,3 +62,18 @@ describe('TokenCounter', () => {
     expect((performance.now() - started) / 20).toBeLessThan(20);
   });
 });
+
+describe('TokenCounter memo', () => {
+  it('gives the same counts from memory as counted afresh, per encoding, short and long texts alike', () => {
+    const fresh = () => new TokenCounter();
+    const counter = fresh();
+    const texts = ['hello', 'hello', 'こんにちは世界', 'x'.repeat(5_000), 'x'.repeat(5_000)];
+    for (const model of ['gpt-4o-mini', 'gpt-4']) {
+      for (const text of texts) expect(counter.countText(model, text)).toBe(fresh().countText(model, text));
+      const turns = [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: 'hello' }];
+      expect(counter.countChat(model, turns)).toBe(fresh().countChat(model, turns));
+    }
+    // cl100k and o200k count this differently: the memo keeps them apart.
+    expect(counter.countText('gpt-4', 'こんにちは世界')).not.toBe(counter.countText('gpt-4o-mini', 'こんにちは世界'));
+  });
+});

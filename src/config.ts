@@ -90,6 +90,8 @@ const envSchema = z.object({
   MONGODB_URI: optionalString,
   MONGODB_POOL_SIZE: int(20, 1),
   REDIS_URL: optionalString,
+  /** host:port,host:port… of a Redis Cluster: used instead of REDIS_URL. */
+  REDIS_CLUSTER_NODES: list(''),
   /** The caches' Redis (context windows, replies); bounded and evicting. Default: REDIS_URL. */
   CACHE_REDIS_URL: optionalString,
   REDIS_COMMAND_TIMEOUT_MS: int(500, 10),
@@ -205,6 +207,8 @@ export interface Config {
   redis: {
     /** Rate limits, budgets, slots and reply streams: must not evict. */
     url?: string;
+    /** A Redis Cluster's nodes, instead of `url`. */
+    clusterNodes: string[];
     /** Context and response caches, when they live apart (bounded, evicting); else `url`. */
     cacheUrl?: string;
     commandTimeoutMs: number;
@@ -357,7 +361,10 @@ function crossFieldProblems(env: Env): string[] {
     problems.push('JWT_SECRET: the development secret cannot be used in production');
   }
   if (production && !env.MONGODB_URI) problems.push('MONGODB_URI: required in production');
-  if (production && !env.REDIS_URL) problems.push('REDIS_URL: required in production');
+  if (production && !env.REDIS_URL && env.REDIS_CLUSTER_NODES.length === 0) problems.push('REDIS_URL: required in production (or REDIS_CLUSTER_NODES)');
+  for (const node of env.REDIS_CLUSTER_NODES) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(node)) problems.push(`REDIS_CLUSTER_NODES: "${node}" is not host:port`);
+  }
   if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
     problems.push('METRICS_PORT: must differ from PORT (unset it to serve /metrics on the API port)');
   }
@@ -410,7 +417,7 @@ function toConfig(env: Env): Config {
     },
     logLevel: env.LOG_LEVEL,
     mongo: { uri: env.MONGODB_URI, poolSize: env.MONGODB_POOL_SIZE },
-    redis: { url: env.REDIS_URL, cacheUrl: env.CACHE_REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, keyPrefix: env.REDIS_KEY_PREFIX },
+    redis: { url: env.REDIS_URL, clusterNodes: env.REDIS_CLUSTER_NODES, cacheUrl: env.CACHE_REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, keyPrefix: env.REDIS_KEY_PREFIX },
     openai: {
       apiKey: env.OPENAI_API_KEY,
       apiKeys: [...new Set([...(env.OPENAI_API_KEY ? [env.OPENAI_API_KEY] : []), ...env.OPENAI_API_KEYS])],

@@ -88,7 +88,7 @@ function remember(reason: string): void {
 }
 
 async function withRedis(config: Config, stops: Stop[]): Promise<Config> {
-  if (config.redis.url) return config;
+  if (config.redis.url || config.redis.clusterNodes.length > 0) return config;
   const redis = await startRedisServer();
   stops.push(redis.stop);
   return { ...config, redis: { ...config.redis, url: redis.url } };

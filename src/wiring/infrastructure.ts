@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../adapters/redis/redis-connection';
 import type { Config } from '../config';
 import { MemoryChatStore } from '../adapters/memory/memory-chat-store';
 import { MongoChatStore } from '../adapters/mongo/mongo-chat-store';
@@ -52,13 +52,15 @@ export interface RedisConnections {
 
 /** A connection and its health: components built on it fail fast while it is unhealthy. */
 export interface RedisLink {
-  client: Redis;
+  client: RedisClient;
   health: RedisHealth;
 }
 
 export async function createRedis(config: Config, log: Logger): Promise<RedisConnections> {
-  const { url, cacheUrl, commandTimeoutMs } = config.redis;
-  const main = url ? await openRedis(url, 'Redis', commandTimeoutMs, log) : null;
+  const { url, cacheUrl, commandTimeoutMs, clusterNodes } = config.redis;
+  const main = clusterNodes.length > 0
+    ? await openRedis(url ?? '', 'the Redis Cluster', commandTimeoutMs, log, clusterNodes)
+    : url ? await openRedis(url, 'Redis', commandTimeoutMs, log) : null;
   const separate = cacheUrl !== undefined && cacheUrl !== url;
   let cache = main;
   try {
@@ -72,8 +74,8 @@ export async function createRedis(config: Config, log: Logger): Promise<RedisCon
   return { main, cache };
 }
 
-async function openRedis(url: string, label: string, commandTimeoutMs: number, log: Logger): Promise<RedisLink> {
-  const client = await connectRedis({ url, commandTimeoutMs, label });
+async function openRedis(url: string, label: string, commandTimeoutMs: number, log: Logger, clusterNodes: string[] = []): Promise<RedisLink> {
+  const client = await connectRedis({ url, commandTimeoutMs, label, clusterNodes });
   let lastWarned = 0;
   client.on('error', (error: Error) => {
     if (Date.now() - lastWarned < 10_000) return;

@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { connectRedis } from '../../src/adapters/redis/redis-connection';
+import { connectRedis, isCluster, type RedisClient } from '../../src/adapters/redis/redis-connection';
 import { testRedisUrl } from '../setup/test-services';
 
 /** A key prefix no other test uses, so tests can share one Redis. */
 export const newPrefix = (area: string) => `parley-test:${area}:${randomUUID()}:`;
 
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+/** Deletes every key under `prefix`: on each master of a cluster, one key at a time there (keys of one DEL must share a slot). */
+export async function deleteKeys(redis: RedisClient, prefix: string): Promise<void> {
+  if (isCluster(redis)) {
+    await Promise.all(redis.nodes('master').map(async (node) => {
+      for (const key of await node.keys(`${prefix}*`)) await redis.del(key);
+    }));
+    return;
+  }
   const keys = await redis.keys(`${prefix}*`);
   if (keys.length > 0) await redis.del(...keys);
 }
@@ -15,9 +21,9 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
  * The `open` of a contract suite for a Redis adapter: each test gets a fresh adapter under a
  * fresh prefix, and its keys are deleted afterwards.
  */
-export function redisContractHarness<T>(area: string, create: (redis: Redis, prefix: string) => T) {
+export function redisContractHarness<T>(area: string, create: (redis: RedisClient, prefix: string) => T, connect: () => Promise<RedisClient> = () => connectRedis({ url: testRedisUrl(), commandTimeoutMs: 2_000 })) {
   return async () => {
-    const redis = await connectRedis({ url: testRedisUrl(), commandTimeoutMs: 2_000 });
+    const redis = await connect();
     let prefix = newPrefix(area);
     let store = create(redis, prefix);
     return {

@@ -1,7 +1,7 @@
 import { startEmbeddedMongo } from '../../src/dev/embedded-mongo';
-import { startRedisServer } from '../../src/dev/redis-process';
+import { startRedisCluster, startRedisServer } from '../../src/dev/redis-process';
 import { connectMongo } from '../../src/adapters/mongo/mongo-connection';
-import { MONGO_FAULTS_SKIP_ENV, MONGO_SKIP_ENV, MONGO_URI_ENV, REDIS_URL_ENV, setTeardown } from './test-services';
+import { MONGO_FAULTS_SKIP_ENV, MONGO_SKIP_ENV, MONGO_URI_ENV, REDIS_CLUSTER_ENV, REDIS_CLUSTER_SKIP_ENV, REDIS_URL_ENV, setTeardown } from './test-services';
 
 /**
  * Starts the services tests share and hands them to workers through the environment:
@@ -16,6 +16,7 @@ export default async function globalSetup(): Promise<void> {
     process.env[REDIS_URL_ENV] = redis.url;
     stops.push(redis.stop);
   }
+  await setUpRedisCluster(stops);
   await setUpMongo(stops);
   setTeardown(stops);
 }
@@ -52,4 +53,16 @@ async function probeFaults(uri: string): Promise<void> {
     reason = `this mongod does not take the failCommand fail point (start it with --setParameter enableTestCommands=1): ${error instanceof Error ? error.message : String(error)}`;
   }
   process.env[MONGO_FAULTS_SKIP_ENV] = reason;
+}
+
+/** A 3-master Redis Cluster on loopback for the cluster runs of the Redis adapters; the reason when none starts. */
+async function setUpRedisCluster(stops: Array<() => Promise<void>>): Promise<void> {
+  try {
+    const cluster = await startRedisCluster(3);
+    process.env[REDIS_CLUSTER_ENV] = cluster.nodes.join(',');
+    stops.push(cluster.stop);
+  } catch (error: unknown) {
+    process.env[REDIS_CLUSTER_SKIP_ENV] = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    process.stdout.write(`\n[parley tests] Redis Cluster runs SKIPPED: ${process.env[REDIS_CLUSTER_SKIP_ENV]}\n`);
+  }
 }

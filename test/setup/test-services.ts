@@ -1,5 +1,8 @@
 /** Environment variables through which global setup hands services to test workers. */
 export const REDIS_URL_ENV = 'PARLEY_TEST_REDIS_URL';
+/** host:port,… of the Redis Cluster global setup started; unset with the reason in REDIS_CLUSTER_SKIP_ENV. */
+export const REDIS_CLUSTER_ENV = 'PARLEY_TEST_REDIS_CLUSTER_NODES';
+export const REDIS_CLUSTER_SKIP_ENV = 'PARLEY_TEST_REDIS_CLUSTER_SKIP_REASON';
 export const MONGO_URI_ENV = 'PARLEY_TEST_MONGODB_URI';
 export const MONGO_SKIP_ENV = 'PARLEY_TEST_MONGO_SKIP_REASON';
 /** Set by global setup to why the MongoDB fault tests cannot run ('' when they can). */
@@ -36,4 +39,12 @@ export function testMongo(): TestMongo {
   const uri = process.env[MONGO_URI_ENV];
   if (uri) return { kind: 'available', uri };
   return { kind: 'skipped', reason: process.env[MONGO_SKIP_ENV] ?? 'no MongoDB was set up' };
+}
+
+export type TestRedisCluster = { kind: 'available'; nodes: string[] } | { kind: 'skipped'; reason: string };
+
+export function testRedisCluster(): TestRedisCluster {
+  const nodes = process.env[REDIS_CLUSTER_ENV];
+  if (nodes) return { kind: 'available', nodes: nodes.split(',') };
+  return { kind: 'skipped', reason: process.env[REDIS_CLUSTER_SKIP_ENV] ?? 'no Redis Cluster was set up' };
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { LimitDecision, RateLimiter, RateLimiterSpec } from '../../ports/rate-limiter';
 
@@ -33,7 +33,7 @@ const common = (spec: RateLimiterSpec) => ({
 });
 
 /** Shared by every instance on one Redis. Refuses at once while Redis is not ready. */
-export function redisRateLimiter(redis: Redis, spec: RateLimiterSpec, prefix = 'parley:rl'): RateLimiter {
+export function redisRateLimiter(redis: RedisClient, spec: RateLimiterSpec, prefix = 'parley:rl'): RateLimiter {
   const limiter = new RateLimiterRedis({
     ...common(spec),
     storeClient: redis,

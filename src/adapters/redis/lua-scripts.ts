@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection';
 
 interface LoadedScript {
   source: string;
@@ -34,7 +34,7 @@ export class LuaScripts {
     }
   }
 
-  async run(redis: Redis, name: string, keys: string[], args: Array<string | number>): Promise<unknown> {
+  async run(redis: RedisClient, name: string, keys: string[], args: Array<string | number>): Promise<unknown> {
     const script = this.get(name, keys.length);
     try {
       return await redis.evalsha(script.sha, keys.length, ...keys, ...args);

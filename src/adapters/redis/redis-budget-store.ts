@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection';
 import type {
   BudgetAmount,
   BudgetPeriods,
@@ -37,7 +37,7 @@ export class RedisBudgetStore implements BudgetStore {
   private readonly settledRetentionMs: number;
   private readonly scripts: LuaScripts;
 
-  constructor(private readonly redis: Redis, options: RedisBudgetStoreOptions = {}) {
+  constructor(private readonly redis: RedisClient, options: RedisBudgetStoreOptions = {}) {
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
     if (/[{}]/.test(this.prefix)) throw new Error('RedisBudgetStore prefix must not contain { or }');
     this.settledRetentionMs = options.settledRetentionMs ?? DEFAULT_SETTLED_RETENTION_MS;

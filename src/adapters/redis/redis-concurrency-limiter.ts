@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection';
 import type { ConcurrencyLimiter, LimitDecision } from '../../ports/rate-limiter';
 
 const ACQUIRE = readFileSync(join(__dirname, 'lua', 'acquire-slot-1.lua'), 'utf8');
 
-type SlotRedis = Redis & { acquireSlot(key: string, holderId: string, max: number, ttlMs: number): Promise<number> };
+type SlotRedis = RedisClient & { acquireSlot(key: string, holderId: string, max: number, ttlMs: number): Promise<number> };
 
 /**
  * Concurrency slots shared by every instance on one Redis: a sorted set per key, holders
@@ -14,7 +14,7 @@ type SlotRedis = Redis & { acquireSlot(key: string, holderId: string, max: numbe
 export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
   private readonly redis: SlotRedis;
 
-  constructor(redis: Redis, private readonly prefix = 'parley:slots:') {
+  constructor(redis: RedisClient, private readonly prefix = 'parley:slots:') {
     if (!('acquireSlot' in redis)) redis.defineCommand('acquireSlot', { numberOfKeys: 1, lua: ACQUIRE });
     this.redis = redis as SlotRedis;
   }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection';
 import type { CachedContext, ContextAppendResult, ContextCache } from '../../ports/context-cache';
 import type { ChatTurn } from '../../ports/llm-client';
 import { LuaScripts } from './lua-scripts';
@@ -45,7 +45,7 @@ export class RedisContextCache implements ContextCache {
   private restingUntilMs = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: RedisContextCacheOptions = {},
   ) {
     this.prefix = options.prefix ?? 'parley:ctx:';

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection';
 
 /** What a call gets, at once, while its Redis is marked unhealthy: nothing was sent. */
 export class RedisUnavailableError extends Error {
@@ -31,7 +31,7 @@ export class RedisHealth {
   private readonly intervalMs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: RedisHealthOptions,
   ) {
     this.intervalMs = options.probeIntervalMs ?? 200;

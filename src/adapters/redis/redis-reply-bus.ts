@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './redis-connection';
 import type { ReplyBus, ReplyEvent, ReplyListener } from '../../ports/reply-bus';
 import { LuaScripts } from './lua-scripts';
 
@@ -31,14 +31,16 @@ export class RedisReplyBus implements ReplyBus {
   /** Replies whose final event this instance's listeners got; forgotten with their last listener. */
   private readonly ended = new Set<string>();
   private readonly cancelHandlers: Array<(messageId: string) => void> = [];
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: RedisReplyBusOptions,
   ) {
     // Subscriptions survive reconnects (ioredis resubscribes); commands on it are only (un)subscribe.
-    this.subscriber = redis.duplicate({ enableOfflineQueue: true, lazyConnect: false });
+    this.subscriber = isCluster(redis)
+      ? redis.duplicate(undefined, { enableOfflineQueue: true, lazyConnect: false })
+      : redis.duplicate({ enableOfflineQueue: true, lazyConnect: false });
     this.subscriber.on('message', (channel: string, message: string) => this.deliver(channel, message));
     this.subscriber.on('error', (error: Error) => this.options.onError?.('subscriber', error));
   }

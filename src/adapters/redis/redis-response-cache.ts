@@ -1,5 +1,5 @@
 import { endianness } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection';
 import type {
   CachedReply,
   CacheEntryKey,
@@ -39,7 +39,7 @@ export class RedisResponseCache implements ResponseCacheStore {
   private readonly prefix: string;
   private readonly scripts: LuaScripts;
 
-  constructor(private readonly redis: Redis, options: RedisResponseCacheOptions = {}) {
+  constructor(private readonly redis: RedisClient, options: RedisResponseCacheOptions = {}) {
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
     if (/[{}]/.test(this.prefix)) throw new Error('RedisResponseCache prefix must not contain { or }');
     sharedScripts ??= new LuaScripts();

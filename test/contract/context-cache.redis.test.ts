@@ -7,6 +7,7 @@ import { startRedisServer, type RedisProcess } from '../../src/dev/redis-process
 import type { CachedContext } from '../../src/ports/context-cache';
 import { testRedisUrl } from '../setup/test-services';
 import { defineContextCacheContract } from './context-cache.contract';
+import { redisContextCacheHarness } from '../helpers/redis-prefix';
 
 const newPrefix = () => `parley-test:ctx:${randomUUID()}:`;
 const connect = (url = testRedisUrl(), commandTimeoutMs = 2_000) => connectRedis({ url, commandTimeoutMs });
@@ -25,25 +26,7 @@ const CONTEXT: CachedContext = {
   branchVersion: 0,
 };
 
-defineContextCacheContract('RedisContextCache', async () => {
-  const connections = await Promise.all([connect(), connect(), connect()]);
-  let prefix = newPrefix();
-  let clients = connections.map((redis) => new RedisContextCache(redis, { prefix }));
-  return {
-    get clients() {
-      return clients;
-    },
-    reset: async (ttlSeconds?: number) => {
-      await deleteKeys(connections[0]!, prefix);
-      prefix = newPrefix();
-      clients = connections.map((redis) => new RedisContextCache(redis, { prefix, ttlSeconds }));
-    },
-    close: async () => {
-      await deleteKeys(connections[0]!, prefix);
-      await Promise.all(connections.map((redis) => redis.quit()));
-    },
-  };
-});
+defineContextCacheContract('RedisContextCache', redisContextCacheHarness(() => connect()));
 
 describe('RedisContextCache keys, values and failures', () => {
   let redis: Redis;

@@ -1,12 +1,10 @@
 import { connectRedis, type RedisClient } from '../../src/adapters/redis/redis-connection';
 import { RedisBudgetStore } from '../../src/adapters/redis/redis-budget-store';
 import { RedisConcurrencyLimiter } from '../../src/adapters/redis/redis-concurrency-limiter';
-import { RedisContextCache } from '../../src/adapters/redis/redis-context-cache';
-import { RedisReplyBus } from '../../src/adapters/redis/redis-reply-bus';
 import { RedisResponseCache } from '../../src/adapters/redis/redis-response-cache';
 import { redisRateLimiter } from '../../src/adapters/flexible/flexible-rate-limiter';
 import { testRedisCluster } from '../setup/test-services';
-import { deleteKeys, newPrefix, redisContractHarness } from '../helpers/redis-prefix';
+import { deleteKeys, newPrefix, redisContextCacheHarness, redisContractHarness, redisReplyBusHarness } from '../helpers/redis-prefix';
 import { defineBudgetStoreContract } from './budget-store.contract';
 import { defineContextCacheContract } from './context-cache.contract';
 import { defineReplyBusContract } from './reply-bus.contract';
@@ -29,42 +27,8 @@ if (cluster.kind === 'skipped') {
   defineBudgetStoreContract('RedisBudgetStore on a Redis Cluster', redisContractHarness('budget', (redis, prefix) => new RedisBudgetStore(redis, { prefix }), connect));
   defineResponseCacheStoreContract('RedisResponseCache on a Redis Cluster', redisContractHarness('response-cache', (redis, prefix) => new RedisResponseCache(redis, { prefix }), connect));
 
-  defineContextCacheContract('RedisContextCache on a Redis Cluster', async () => {
-    const connections = await Promise.all([connect(), connect(), connect()]);
-    let prefix = newPrefix('ctx');
-    let clients = connections.map((redis) => new RedisContextCache(redis, { prefix }));
-    return {
-      get clients() {
-        return clients;
-      },
-      reset: async (ttlSeconds?: number) => {
-        await deleteKeys(connections[0]!, prefix);
-        prefix = newPrefix('ctx');
-        clients = connections.map((redis) => new RedisContextCache(redis, { prefix, ttlSeconds }));
-      },
-      close: async () => {
-        await deleteKeys(connections[0]!, prefix);
-        await Promise.all(connections.map((redis) => redis.quit()));
-      },
-    };
-  });
-
-  defineReplyBusContract('RedisReplyBus on a Redis Cluster (two instances)', async (options) => {
-    const prefix = newPrefix('reply-bus');
-    const [a, b] = await Promise.all([connect(), connect()]);
-    const bus = new RedisReplyBus(a, { prefix, ...options });
-    const peer = new RedisReplyBus(b, { prefix, ...options });
-    return {
-      bus,
-      peer,
-      close: async () => {
-        await bus.close();
-        await peer.close();
-        await deleteKeys(a, prefix);
-        await Promise.all([a.quit(), b.quit()]);
-      },
-    };
-  });
+  defineContextCacheContract('RedisContextCache on a Redis Cluster', redisContextCacheHarness(connect));
+  defineReplyBusContract('RedisReplyBus on a Redis Cluster (two instances)', redisReplyBusHarness(connect));
 
   describe('rate limits and generation slots on a Redis Cluster', () => {
     let redis: RedisClient;

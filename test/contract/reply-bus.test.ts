@@ -1,7 +1,6 @@
 import { MemoryReplyBus } from '../../src/adapters/memory/memory-reply-bus';
 import { connectRedis } from '../../src/adapters/redis/redis-connection';
-import { RedisReplyBus } from '../../src/adapters/redis/redis-reply-bus';
-import { deleteKeys, newPrefix } from '../helpers/redis-prefix';
+import { redisReplyBusHarness } from '../helpers/redis-prefix';
 import { testRedisUrl } from '../setup/test-services';
 import { defineReplyBusContract } from './reply-bus.contract';
 
@@ -11,19 +10,4 @@ defineReplyBusContract('MemoryReplyBus', async (options) => {
 });
 
 // Two instances: separate connections, separate buses, one Redis and one prefix.
-defineReplyBusContract('RedisReplyBus (two instances)', async (options) => {
-  const prefix = newPrefix('reply-bus');
-  const [a, b] = await Promise.all([1, 2].map(() => connectRedis({ url: testRedisUrl(), commandTimeoutMs: 2_000 })));
-  const bus = new RedisReplyBus(a!, { prefix, ...options });
-  const peer = new RedisReplyBus(b!, { prefix, ...options });
-  return {
-    bus,
-    peer,
-    close: async () => {
-      await bus.close();
-      await peer.close();
-      await deleteKeys(a!, prefix);
-      await Promise.all([a!.quit(), b!.quit()]);
-    },
-  };
-});
+defineReplyBusContract('RedisReplyBus (two instances)', redisReplyBusHarness(() => connectRedis({ url: testRedisUrl(), commandTimeoutMs: 2_000 })));

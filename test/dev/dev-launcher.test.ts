@@ -16,24 +16,31 @@ function connectError(port: number): Promise<string> {
 
 const root = join(__dirname, '..', '..');
 
+/** `npm run dev` in a child with `env`, its output collected; `exited` resolves with its exit code. */
+function startDev(env: Record<string, string | undefined>) {
+  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/dev/dev.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'error', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const run = { child, output: '', exited: new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))) };
+  child.stdout.on('data', (chunk: Buffer) => (run.output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (run.output += chunk.toString()));
+  return run;
+}
+
 /** `npm run dev` as a user runs it: embedded services, a printed token, a working API, a clean Ctrl-C. */
 describe('npm run dev', () => {
   it('starts with no configuration, serves the printed token, and stops everything on SIGINT', async () => {
-    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/dev/dev.ts'], {
-      cwd: root,
-      // No HOST: the dev server must then listen on loopback only (issue 10, finding 9).
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'error' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // No HOST: the dev server must then listen on loopback only (issue 10, finding 9).
+    const run = startDev({});
+    const { child, exited } = run;
     try {
       const deadline = Date.now() + 90_000;
-      while (!/export TOKEN=\S+/.test(output) && Date.now() < deadline && child.exitCode === null) {
+      while (!/export TOKEN=\S+/.test(run.output) && Date.now() < deadline && child.exitCode === null) {
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
+      const output = run.output;
       const url = /Parley is running: (\S+)\/graphql/.exec(output)?.[1];
       const token = /export TOKEN=(\S+)/.exec(output)?.[1];
       expect({ url, token, output: url && token ? 'ok' : output }).toEqual({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), token: expect.any(String), output: 'ok' });
@@ -56,18 +63,12 @@ describe('npm run dev', () => {
   }, 120_000);
 
   it('skips looking for a mongod with PARLEY_STORE=memory', async () => {
-    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/dev/dev.ts'], {
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'error', PARLEY_STORE: 'memory' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const run = startDev({ PARLEY_STORE: 'memory' });
+    const { child, exited } = run;
     try {
       const deadline = Date.now() + 60_000;
-      while (!/export TOKEN=\S+/.test(output) && Date.now() < deadline && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 200));
+      while (!/export TOKEN=\S+/.test(run.output) && Date.now() < deadline && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 200));
+      const output = run.output;
       expect(output).toMatch(/Store: in-memory \(PARLEY_STORE=memory\)/);
       expect(output).not.toMatch(/mongodb-memory-server|No MongoDB/);
       child.kill('SIGINT');

@@ -162,10 +162,8 @@ export class MemoryChatStore implements ChatStore {
     this.assertOpen();
     const conversation = this.owned(input.userId, input.conversationId);
     if (!conversation) return { kind: 'not_found' };
-    if (input.clientMessageId !== null) {
-      const existing = this.exchangeByClientId(input.conversationId, input.clientMessageId);
-      if (existing) return { kind: 'duplicate', exchange: structuredClone(existing) };
-    }
+    const duplicate = this.duplicateOf(input);
+    if (duplicate) return duplicate;
     const exchange = this.addExchange(conversation, input, conversation.activeLeafId, input.content, input.clientMessageId, null);
     return { kind: 'created', exchange: structuredClone(exchange) };
   }
@@ -193,10 +191,8 @@ export class MemoryChatStore implements ChatStore {
     this.assertOpen();
     const conversation = this.owned(input.userId, input.conversationId);
     if (!conversation) return { kind: 'not_found' };
-    if (input.clientMessageId !== null) {
-      const existing = this.exchangeByClientId(input.conversationId, input.clientMessageId);
-      if (existing) return { kind: 'duplicate', exchange: structuredClone(existing) };
-    }
+    const duplicate = this.duplicateOf(input);
+    if (duplicate) return duplicate;
     const parent = input.parentId === null ? null : this.byId.get(input.parentId);
     if (parent === undefined || (parent && parent.conversationId !== conversation.id)) return { kind: 'not_found' };
     // A regenerate answers a user message; an edit goes under the edited message's parent.
@@ -375,6 +371,12 @@ export class MemoryChatStore implements ChatStore {
   private owned(userId: string, id: string): ConversationRecord | undefined {
     const found = this.conversations.get(id);
     return found && found.userId === userId ? found : undefined;
+  }
+
+  /** A write whose clientMessageId was stored before is answered with what was stored then. */
+  private duplicateOf(input: { conversationId: string; clientMessageId: string | null }): BeginExchangeResult | null {
+    const existing = input.clientMessageId === null ? null : this.exchangeByClientId(input.conversationId, input.clientMessageId);
+    return existing ? { kind: 'duplicate', exchange: structuredClone(existing) } : null;
   }
 
   private exchangeByClientId(conversationId: string, clientMessageId: string): Exchange | null {

@@ -228,8 +228,19 @@ export class MongoChatStore implements ChatStore {
   async beginExchange(input: NewExchange): Promise<BeginExchangeResult> {
     const _id = objectId(input.conversationId);
     if (!_id) return { kind: 'not_found' };
+    return this.insertOnce(input, (session) => this.insertExchange(_id, input, session));
+  }
+
+  /**
+   * Runs an insert of messages in a transaction; a clientMessageId already stored (the unique
+   * index refuses the insert) answers with the exchange stored then.
+   */
+  private async insertOnce(
+    input: { userId: string; conversationId: string; clientMessageId: string | null },
+    insert: (session: ClientSession) => Promise<Exchange>,
+  ): Promise<BeginExchangeResult> {
     try {
-      const exchange = await this.transaction((session) => this.insertExchange(_id, input, session), null);
+      const exchange = await this.transaction(insert, null);
       return exchange ? { kind: 'created', exchange } : { kind: 'not_found' };
     } catch (error: unknown) {
       if (!isDuplicateKey(error) || input.clientMessageId === null) throw error;
@@ -294,15 +305,7 @@ export class MongoChatStore implements ChatStore {
     const _id = objectId(input.conversationId);
     const parentId = input.parentId === null ? null : objectId(input.parentId);
     if (!_id || (input.parentId !== null && parentId === null)) return { kind: 'not_found' };
-    try {
-      const exchange = await this.transaction((session) => this.insertBranch(_id, parentId, input, session), null);
-      return exchange ? { kind: 'created', exchange } : { kind: 'not_found' };
-    } catch (error: unknown) {
-      if (!isDuplicateKey(error) || input.clientMessageId === null) throw error;
-      const existing = await this.findExchange(input.userId, input.conversationId, input.clientMessageId);
-      if (!existing) throw error;
-      return { kind: 'duplicate', exchange: existing };
-    }
+    return this.insertOnce(input, (session) => this.insertBranch(_id, parentId, input, session));
   }
 
   async selectBranch(userId: string, conversationId: string, messageId: string): Promise<ConversationRecord | null> {

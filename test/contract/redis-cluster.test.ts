@@ -21,6 +21,7 @@ if (cluster.kind === 'skipped') {
   describe.skip(`Redis adapters on a Redis Cluster — SKIPPED: ${cluster.reason}`, () => {
     it('budgets, response cache, context cache, reply bus, rate limits and slots', () => undefined);
   });
+  process.stdout.write(`[parley tests] Redis Cluster contract runs skipped: ${cluster.reason}\n`);
 } else {
   const connect = () => connectRedis({ url: '', clusterNodes: cluster.nodes, commandTimeoutMs: 2_000 });
 

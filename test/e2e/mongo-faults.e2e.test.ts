@@ -16,6 +16,7 @@ if (mongo.kind === 'skipped') {
   describe.skip(`MongoDB faults — SKIPPED: ${mongo.reason}`, () => {
     for (const title of Object.values(TITLES)) it(title, () => undefined);
   });
+  process.stdout.write(`[parley tests] MongoDB fault tests skipped: ${mongo.reason}\n`);
 } else {
   describe('MongoDB faults on a real replica set (issue 12)', () => {
     let connection: Connection;

@@ -9,6 +9,7 @@ if (cluster.kind === 'skipped') {
   describe.skip(`Parley on a Redis Cluster — SKIPPED: ${cluster.reason}`, () => {
     it('sends, streams, caches and limits with REDIS_CLUSTER_NODES', () => undefined);
   });
+  process.stdout.write(`[parley tests] Parley on a Redis Cluster skipped: ${cluster.reason}\n`);
 } else {
   describe('Parley on a Redis Cluster (issue 13)', () => {
     it('sends, streams, answers repeats from the cache and enforces limits with REDIS_CLUSTER_NODES', async () => {

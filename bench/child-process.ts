@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 const KEEP_OUTPUT_CHARS = 8_000;
 const STOP_GRACE_MS = 5_000;
 
-/** A TypeScript entry point running in its own node process (its own core, as in production). */
+/** An entry point (TypeScript through tsx, or built JavaScript) running in its own node process (its own core, as in production). */
 export class ChildHandle {
   private readonly child: ChildProcess;
   private output = '';
@@ -17,7 +17,7 @@ export class ChildHandle {
     nodeArgs: readonly string[] = [],
   ) {
     // `node --import tsx` rather than the tsx CLI, so there is no wrapper process between us and it.
-    this.child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, script.endsWith('.js') ? [...nodeArgs, script] : [...nodeArgs, '--import', 'tsx', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
     this.child.once('error', (error) => this.remember(`spawn failed: ${error.message}\n`));
     this.child.stdout?.on('data', (chunk: Buffer) => this.remember(chunk.toString()));

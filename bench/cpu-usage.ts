@@ -47,6 +47,13 @@ function processTicks(pid: number): number | null {
   return fields ? Number(fields[11]) + Number(fields[12]) : null;
 }
 
+/** A process's resident set size in MB (VmRSS), or null where /proc cannot tell. */
+export function residentMb(pid: number | null): number | null {
+  if (pid === null) return null;
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readText(`/proc/${pid}/status`) ?? '');
+  return match ? Math.round(Number(match[1]) / 1024) : null;
+}
+
 /** redis-server as started by startRedisServer: a direct child of this process. */
 export function findChildRedis(): number | null {
   if (readText('/proc/stat') === null) return null;

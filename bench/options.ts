@@ -23,6 +23,8 @@ export interface BenchOptions {
   ttftSamples: number;
   /** Which time-to-first-token configurations to run (off, parallel, wait). @defaultValue all three */
   ttftConfigs: TtftConfigName[];
+  /** How Parley runs: `src` through tsx (no build step), or `dist`: `node dist/main.js` as in production (needs `npm run build`). @defaultValue 'src' */
+  parley: 'src' | 'dist';
   /** Always run in SCENARIO_NAMES order, whatever order BENCH_SCENARIOS lists them in. */
   scenarios: ScenarioName[];
   /** An existing Redis to use instead of starting redis-server. */
@@ -79,6 +81,14 @@ function scenarioList(env: Env, problems: string[]): ScenarioName[] {
   return SCENARIO_NAMES.filter((name) => names.includes(name));
 }
 
+function parleyEntry(env: Env, problems: string[]): 'src' | 'dist' {
+  const raw = env.BENCH_PARLEY?.trim() ?? '';
+  if (raw === '' || raw === 'src') return 'src';
+  if (raw === 'dist') return 'dist';
+  problems.push(`BENCH_PARLEY: must be src or dist, got "${raw}"`);
+  return 'src';
+}
+
 /** Throws one Error listing every bad variable. */
 export function readOptions(env: Env): BenchOptions {
   const problems: string[] = [];
@@ -90,6 +100,7 @@ export function readOptions(env: Env): BenchOptions {
     ttftSamples: number(env, 'BENCH_TTFT_SAMPLES', 100, 0, 10_000, problems),
     ttftConfigs: ttftConfigList(env, problems),
     scenarios: scenarioList(env, problems),
+    parley: parleyEntry(env, problems),
     redisUrl: blank(env.REDIS_URL) ? undefined : env.REDIS_URL,
     mongoUri: blank(env.MONGODB_URI) ? undefined : env.MONGODB_URI,
   };

@@ -21,12 +21,19 @@ export interface Row {
   sampleError: string | null;
   /** Average cores each process used during the run; `other` is work outside the bench skewing it. */
   cpuCores: CpuShare | null;
+  /**
+   * Milliseconds of CPU per answered request (cores ÷ req/s × 1000): Parley's, or for the `model`
+   * row the fake model's own (a bare node:http server streaming a reply: the floor to compare to).
+   */
+  cpuMsPerRequest: number | null;
 }
 
 export interface BenchReport {
   startedAt: string;
   finishedAt: string;
   wallSeconds: number;
+  /** Parley's resident memory: idle after startup, and after the load scenarios (before it stops). */
+  parleyRssMb: { afterStartup: number | null; afterLoad: number | null };
   interrupted: boolean;
   machine: MachineInfo;
   settings: Record<string, unknown>;
@@ -66,7 +73,14 @@ export function toRow(scenario: { name: ScenarioName; label: string }, connectio
       parley: round(cpu.parley, 2), model: round(cpu.model, 2), redis: round(cpu.redis, 2),
       loadGenerator: round(cpu.loadGenerator, 2), other: round(cpu.other, 2),
     },
+    cpuMsPerRequest: cpuPerRequest(scenario.name, result, cpu),
   };
+}
+
+function cpuPerRequest(scenario: ScenarioName, result: LoadResult, cpu: CpuShare | null): number | null {
+  if (!cpu || result.requestsPerSecond <= 0) return null;
+  const cores = scenario === 'model' ? cpu.model : cpu.parley;
+  return round((cores / result.requestsPerSecond) * 1000, 3);
 }
 
 /** Fills addedOverModelMs for rows that compare, from the model row at the same connection count. */
@@ -83,7 +97,7 @@ const round = (value: number, digits: number) => (Number.isFinite(value) ? Numbe
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '-');
 const signed = (value: number) => (value >= 0 ? `+${ms(value)}` : ms(value));
 
-const HEADER = ['scenario', 'conns', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'p50 over model', 'p99 over model', 'Parley CPU', 'other CPU'];
+const HEADER = ['scenario', 'conns', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'p50 over model', 'p99 over model', 'Parley CPU', 'CPU ms/req', 'other CPU'];
 const cores = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(2));
 
 function cells(row: Row): string[] {
@@ -99,6 +113,7 @@ function cells(row: Row): string[] {
     added ? signed(added.p50) : '',
     added ? signed(added.p99) : '',
     cores(row.cpuCores?.parley),
+    row.cpuMsPerRequest === null ? '-' : row.cpuMsPerRequest.toFixed(2),
     cores(row.cpuCores?.other),
   ];
 }

@@ -9,10 +9,11 @@
  * BENCH_DURATION_SECONDS (8)  BENCH_WARMUP_SECONDS (1)  BENCH_CONNECTIONS ("100,1000")
  * BENCH_MODEL_LATENCY_MS (50)  BENCH_SCENARIOS (all: see SCENARIO_NAMES in options.ts)
  * BENCH_TTFT_SAMPLES (100; 0 skips the concurrency-1 time-to-first-token table)
+ * BENCH_PARLEY (src: tsx; dist: node dist/main.js, as in production, after npm run build)
  */
 import { loadavg } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import { CpuMeter } from './cpu-usage';
+import { CpuMeter, residentMb } from './cpu-usage';
 import { BenchClient } from './graphql-client';
 import { runLoad, stopActiveLoad } from './load';
 import { describeMachine, descriptorWarning, type MachineInfo } from './machine';
@@ -24,6 +25,8 @@ import { formatTtft, runTtft, type TtftRow } from './ttft';
 
 /** Lets loopback connections from one run close before the next run opens its own. */
 const PAUSE_BETWEEN_RUNS_MS = 500;
+/** Startup's last timers and lazy loads settle before the idle memory is read. */
+const IDLE_SETTLE_MS = 2_000;
 const startedAt = Date.now();
 
 const log = (line: string) => process.stderr.write(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
@@ -105,7 +108,7 @@ function busyWarning(machine: MachineInfo): string | null {
 /** What the figures depend on; connection strings are left out, they may hold credentials. */
 function settingsFor(options: BenchOptions, stack: Stack | null): Record<string, unknown> {
   const { redisUrl: _redisUrl, mongoUri: _mongoUri, ...settings } = options;
-  return { ...settings, store: stack?.store, redis: stack?.redis, parley: 'child process: node --import tsx src/main.ts' };
+  return { ...settings, store: stack?.store, redis: stack?.redis, parley: options.parley === 'dist' ? 'child process: node dist/main.js' : 'child process: node --import tsx src/main.ts' };
 }
 
 function describeRun(machine: MachineInfo, options: BenchOptions, stack: Stack | null): string {
@@ -113,7 +116,8 @@ function describeRun(machine: MachineInfo, options: BenchOptions, stack: Stack |
     `${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, node ${machine.node}, open files ${machine.openFilesLimit ?? 'unlimited'}`,
     `${options.durationSeconds} s per run (+${options.warmupSeconds} s warm-up per scenario), model latency ${options.modelLatencyMs} ms,`,
     `store ${stack?.store ?? '?'}, redis ${stack?.redis ?? '?'}; latencies in ms over every response; errors = non-2xx + GraphQL errors + DEGRADED replies + timeouts + socket errors;`,
-    'CPU = average cores used during the run by Parley, and by processes outside the bench (other load on the machine).',
+    'CPU = average cores used during the run by Parley, and by processes outside the bench (other load on the machine);',
+    'CPU ms/req = Parley\'s CPU per answered request (cores ÷ req/s); on the model row, the fake model\'s own: the floor a plain node:http server sets here.',
   ].join('\n');
 }
 
@@ -134,11 +138,15 @@ async function main(): Promise<number> {
     void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
   });
   let rows: Row[];
+  const rss = { afterStartup: null as number | null, afterLoad: null as number | null };
   log(`starting redis-server, the fake model (${options.modelLatencyMs} ms) and Parley`);
   try {
     stack = await startStack(options);
-    log(`Parley at ${stack.parleyUrl} (store: ${stack.store}), model at ${stack.modelUrl}`);
+    await delay(IDLE_SETTLE_MS);
+    rss.afterStartup = residentMb(stack.pids.parley);
+    log(`Parley at ${stack.parleyUrl} (store: ${stack.store}, ${rss.afterStartup ?? '?'} MB resident), model at ${stack.modelUrl}`);
     rows = await runAll(stack, options, stop, warnings);
+    rss.afterLoad = residentMb(stack.pids.parley);
   } finally {
     log('stopping everything the bench started');
     await stack?.stop();
@@ -157,6 +165,7 @@ async function main(): Promise<number> {
     finishedAt: new Date(finishedAt).toISOString(),
     wallSeconds: Math.round((finishedAt - startedAt) / 100) / 10,
     interrupted: stop.interrupted,
+    parleyRssMb: rss,
     machine,
     settings: settingsFor(options, stack),
     rows,
@@ -164,6 +173,7 @@ async function main(): Promise<number> {
     warnings,
   });
   process.stdout.write(`\n${describeRun(machine, options, stack)}\n\n${formatTable(rows)}\n\n`);
+  process.stdout.write(`Parley resident memory: ${rss.afterStartup ?? '?'} MB idle after startup, ${rss.afterLoad ?? '?'} MB after the load scenarios\n\n`);
   if (ttft.length > 0) process.stdout.write(`Time to first token (streamed) and plain sendMessage at concurrency 1, model and embeddings ${options.modelLatencyMs} ms:\n\n${formatTtft(ttft)}\n\n`);
   warnings.forEach((warning) => process.stdout.write(`warning: ${warning}\n`));
   process.stdout.write(`wall time ${((finishedAt - startedAt) / 1000).toFixed(1)} s; results in ${file} and bench/results/latest.json\n`);

@@ -1,7 +1,7 @@
 import type { BenchClient } from './graphql-client';
 
 /** Aliased createConversation fields per request: fast to seed, and small enough for alias limits. */
-const CREATE_BATCH = 20;
+const CREATE_BATCH = 10;
 const CONCURRENCY = 8;
 
 export interface OwnedConversation {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -61,7 +62,9 @@ export async function startStack(options: BenchOptions, parleyOverrides: Record<
     const port = await freePort();
     // BENCH_PARLEY_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": node flags for Parley only.
     const nodeArgs = process.env.BENCH_PARLEY_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-    const parley = new ChildHandle('parley', join(ROOT, 'src/main.ts'), { ...parleyEnv(options, { redisUrl, modelUrl, jwtSecret, port }), ...parleyOverrides }, ROOT, nodeArgs);
+    const entry = join(ROOT, options.parley === 'dist' ? 'dist/main.js' : 'src/main.ts');
+    if (!existsSync(entry)) throw new Error(`BENCH_PARLEY=dist needs a build: run npm run build first (${entry} is missing)`);
+    const parley = new ChildHandle('parley', entry, { ...parleyEnv(options, { redisUrl, modelUrl, jwtSecret, port }), ...extraParleyEnv(), ...parleyOverrides }, ROOT, nodeArgs);
     children.push(parley);
     stops.push(() => parley.stop());
     const parleyUrl = `http://127.0.0.1:${port}`;
@@ -138,6 +141,12 @@ function parleyEnv(options: BenchOptions, wiring: Wiring): NodeJS.ProcessEnv {
     UPSTREAM_MAX_QUEUE: '100000',
     SHUTDOWN_GRACE_MS: '2000',
   };
+}
+
+/** BENCH_PARLEY_ENV, e.g. "RESPONSE_CACHE_ENABLED=false LOG_LEVEL=warn": settings on top of the bench's own, to measure what one costs. */
+function extraParleyEnv(): Record<string, string> {
+  const pairs = process.env.BENCH_PARLEY_ENV?.split(/\s+/).filter(Boolean) ?? [];
+  return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=') >>> 0), pair.slice(pair.indexOf('=') + 1)]).filter(([name]) => name));
 }
 
 async function waitUntilReady(parley: ChildHandle, url: string): Promise<void> {

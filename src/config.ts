@@ -103,6 +103,7 @@ const envSchema = z.object({
   OPENAI_API_KEYS: list(''),
   OPENAI_TIMEOUT_MS: int(30_000, 100),
   OPENAI_MAX_RETRIES: int(0),
+  OPENAI_TRANSPORT: z.enum(['node', 'fetch']).default('node'),
   OPENAI_MAX_COMPLETION_TOKENS: int(1024, 1),
   JWT_SECRET: optionalString,
   JWT_JWKS_URL: optionalString.pipe(z.url().optional()),
@@ -223,6 +224,11 @@ export interface Config {
     models: string[];
     timeoutMs: number;
     maxRetries: number;
+    /**
+     * What carries the SDK's requests (model and embeddings): `node`, node:http(s) with
+     * keep-alive agents (less CPU per call), or `fetch`, the SDK's default (global fetch).
+     */
+    transport: 'node' | 'fetch';
     maxCompletionTokens: number;
     fallbacks: FallbackTarget[];
   };
@@ -426,6 +432,7 @@ function toConfig(env: Env): Config {
       models: [...new Set([env.OPENAI_MODEL, ...models])],
       timeoutMs: env.OPENAI_TIMEOUT_MS,
       maxRetries: env.OPENAI_MAX_RETRIES,
+      transport: env.OPENAI_TRANSPORT,
       maxCompletionTokens: env.OPENAI_MAX_COMPLETION_TOKENS,
       fallbacks: env.LLM_FALLBACKS,
     },

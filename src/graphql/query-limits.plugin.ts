@@ -4,7 +4,7 @@ import type { RateLimitService } from '../services/rate-limit.service';
 import type { Viewer } from '../services/viewer';
 import type { GraphQLContext } from './context';
 import { toGraphQLError } from './format-error';
-import { costError, costOf, modelCallsError, rootFieldCounts, writeCount, type QueryLimits } from './query-limits';
+import { costError, modelCallsError, OperationCosts, rootFieldCounts, writeCount, type QueryLimits } from './query-limits';
 
 /**
  * After validation, before anything runs: the operation's cost against GRAPHQL_MAX_COST, at most
@@ -12,13 +12,14 @@ import { costError, costOf, modelCallsError, rootFieldCounts, writeCount, type Q
  * mutation's conversation writes counted at once, so a request runs whole or is refused whole.
  */
 export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits, rateLimits: RateLimitService): ApolloServerPlugin<GraphQLContext> {
+  const costs = new OperationCosts(schema, limits);
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, operation, contextValue }) {
           if (!operation) return;
           if (operation.operation === 'subscription') throw subscriptionOverHttp();
-          const cost = costOf(schema, document, limits, request.variables, request.operationName);
+          const cost = costs.of(document, request.variables, request.operationName);
           if (cost === null) return;
           if (cost > limits.maxCost) throw costError(cost, limits);
           const viewer = viewerOf(contextValue);

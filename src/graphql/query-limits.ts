@@ -3,8 +3,10 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import {
   getNamedType,
+  getVariableValues,
   GraphQLError,
   Kind,
+  visit,
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
@@ -75,6 +77,68 @@ export function costOf(...args: Parameters<typeof operationCost>): number | null
     if (error instanceof GraphQLError) return null;
     throw error;
   }
+}
+
+/** Arguments whose values change an operation's cost: page sizes, and whether a selection is included. */
+const COST_ARGUMENTS: ReadonlySet<string> = new Set(['first', 'last', 'if']);
+/** Priced variants kept per document (distinct page sizes, operation names); beyond it they are priced afresh. */
+const VARIANTS_PER_DOCUMENT = 64;
+
+interface DocumentCosts {
+  /** Variables that feed a cost argument: with the operation's name, all a price depends on. */
+  inputs: string[];
+  prices: Map<string, number>;
+}
+
+/**
+ * costOf, priced once per parsed document (Apollo hands the same DocumentNode to every request
+ * with the same query text) and set of the variables that can change the price. Variables are
+ * still checked against the operation on every call, as costOf does, so bad ones give null.
+ */
+export class OperationCosts {
+  private readonly documents = new WeakMap<DocumentNode, DocumentCosts>();
+
+  constructor(private readonly schema: GraphQLSchema, private readonly limits: QueryLimits) {}
+
+  of(document: DocumentNode, variables?: Record<string, unknown>, operationName?: string | null): number | null {
+    const operation = operationNamed(document, operationName);
+    // No such operation: nothing runs, so nothing is worth keeping (costOf says what it says).
+    if (!operation) return costOf(this.schema, document, this.limits, variables, operationName);
+    const costs = this.costsOf(document);
+    const key = JSON.stringify([operationName ?? null, ...costs.inputs.map((name) => variables?.[name] ?? null)]);
+    const known = costs.prices.get(key);
+    if (known !== undefined) return getVariableValues(this.schema, operation.variableDefinitions ?? [], variables ?? {}).errors ? null : known;
+    const cost = costOf(this.schema, document, this.limits, variables, operationName);
+    if (cost === null) return null;
+    if (costs.prices.size >= VARIANTS_PER_DOCUMENT) costs.prices.clear();
+    costs.prices.set(key, cost);
+    return cost;
+  }
+
+  private costsOf(document: DocumentNode): DocumentCosts {
+    let costs = this.documents.get(document);
+    if (!costs) {
+      costs = { inputs: costInputs(document), prices: new Map() };
+      this.documents.set(document, costs);
+    }
+    return costs;
+  }
+}
+
+function operationNamed(document: DocumentNode, name: string | null | undefined): OperationDefinitionNode | undefined {
+  const operations = document.definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
+  return name ? operations.find((candidate) => candidate.name?.value === name) : operations.length === 1 ? operations[0] : undefined;
+}
+
+/** The variables passed to first, last or a directive's if, anywhere in the document. */
+function costInputs(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(node) {
+      if (COST_ARGUMENTS.has(node.name.value) && node.value.kind === Kind.VARIABLE) names.add(node.value.name.value);
+    },
+  });
+  return [...names].sort();
 }
 
 export function costError(cost: number, limits: QueryLimits): GraphQLError {

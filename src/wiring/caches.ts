@@ -11,6 +11,7 @@ import { RedisResponseCache } from '../adapters/redis/redis-response-cache';
 import { ReadinessFailure, type ReadinessCheck } from '../graphql/readiness';
 import { ResponseCacheService } from '../services/response-cache';
 import { redisComponent, timedRedis, type RedisLink } from './infrastructure';
+import { upstreamFetch } from './model';
 
 /** Logs a cache's absorbed Redis failures at most every 10 s each, so an outage is one line, not thousands. */
 export function throttledWarn(log: Logger, message: string): (operation: string, error: unknown) => void {
@@ -75,6 +76,7 @@ function createEmbedder(config: Config): OpenAiEmbedder | null {
     dimensions: embeddings.dimensions ?? undefined,
     encoding: embeddings.encoding,
     timeoutMs: embeddings.timeoutMs,
+    fetch: upstreamFetch(config),
   });
 }
 

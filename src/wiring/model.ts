@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import { sharedNodeHttpFetch } from '../adapters/openai/node-http-fetch';
 import { OpenAiLlmClient } from '../adapters/openai/openai-llm-client';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -21,7 +22,7 @@ export function createLlm(config: Config, log: Logger, metrics: Metrics): Resili
   }));
   return new ResilientLlmClient({
     targets: [primary, ...fallbacks],
-    createClient: (settings) => new OpenAiLlmClient({ ...settings, maxRetries: openai.maxRetries }),
+    createClient: (settings) => new OpenAiLlmClient({ ...settings, maxRetries: openai.maxRetries, fetch: upstreamFetch(config) }),
     breaker: resilience.breaker,
     retry: resilience.retry,
     keyCooldownMs: resilience.keyCooldownMs,
@@ -30,6 +31,11 @@ export function createLlm(config: Config, log: Logger, metrics: Metrics): Resili
     queueTimeoutMs: resilience.queueTimeoutMs,
     events: resilienceEvents(log, metrics),
   });
+}
+
+/** The transport under the SDK (OPENAI_TRANSPORT); undefined keeps the SDK's own. */
+export function upstreamFetch(config: Config): typeof fetch | undefined {
+  return config.openai.transport === 'node' ? sharedNodeHttpFetch() : undefined;
 }
 
 function resilienceEvents(log: Logger, metrics: Metrics): ResilienceEvents {

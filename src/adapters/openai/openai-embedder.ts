@@ -28,6 +28,8 @@ export interface OpenAiEmbedderOptions {
   timeoutMs: number;
   /** @defaultValue 0 */
   maxRetries?: number;
+  /** What carries the requests; the SDK's default (global fetch) when absent. */
+  fetch?: typeof fetch;
 }
 
 const DEFAULT_MODEL = 'text-embedding-3-small';
@@ -54,6 +56,7 @@ export class OpenAiEmbedder implements Embedder {
       baseURL: options.baseUrl,
       timeout: options.timeoutMs,
       maxRetries: options.maxRetries ?? 0,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   }
 

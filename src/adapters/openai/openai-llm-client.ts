@@ -11,6 +11,8 @@ export interface OpenAiClientOptions {
   /** Per request, including the SDK's own retries. Never the SDK's 10-minute default. */
   timeoutMs: number;
   maxRetries: number;
+  /** What carries the requests; the SDK's default (global fetch) when absent. */
+  fetch?: typeof fetch;
 }
 
 type UsageLike = { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null | undefined;
@@ -31,6 +33,7 @@ export class OpenAiLlmClient implements LlmClient {
       baseURL: options.baseUrl,
       timeout: options.timeoutMs,
       maxRetries: options.maxRetries,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   }
 

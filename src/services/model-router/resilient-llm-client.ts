@@ -56,11 +56,13 @@ export class ResilientLlmClient implements LlmClient {
   async *stream(request: CompletionRequest): AsyncGenerator<CompletionChunk, void, undefined> {
     const release = await this.admit(request.signal);
     let answered: Answered<OpenedStream> | undefined;
+    let finished = false;
     try {
       answered = await this.failover.run(request, openStream);
       yield* relay(answered.value);
+      finished = true;
     } finally {
-      if (answered) await this.endStream(answered);
+      if (answered) await this.endStream(answered, finished);
       release();
     }
   }
@@ -91,8 +93,9 @@ export class ResilientLlmClient implements LlmClient {
     return this.gate.acquire(signal);
   }
 
-  private async endStream(answered: Answered<OpenedStream>): Promise<void> {
-    answered.attempt.abort();
+  /** A stream read to its end has nothing left to cancel; one left early is aborted upstream. */
+  private async endStream(answered: Answered<OpenedStream>, finished: boolean): Promise<void> {
+    if (!finished) answered.attempt.abort();
     answered.attempt.dispose();
     await closeStream(answered.value);
   }

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { Config } from './config';
@@ -210,6 +210,9 @@ function createApollo(
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.http.shutdownGraceMs }),
       landing,
+      // No @cacheControl hints: every answer is the caller's own, sent as no-store (http-app.ts).
+      // On, the plugin wraps every field resolver to collect hints, on every request.
+      ApolloServerPluginCacheControlDisabled(),
       operationsPlugin(log, metrics),
       queryLimitsPlugin(schema, validation.limits, limits),
       // Open sockets and event streams end at the start of shutdown; clients resume elsewhere with afterSeq.

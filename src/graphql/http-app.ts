@@ -43,6 +43,12 @@ function requestId(req: Request, res: Response, next: NextFunction): void {
   next();
 }
 
+/** Answers hold the caller's own conversations: no shared cache or browser keeps them. */
+function privateAnswers(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('cache-control', 'no-store');
+  next();
+}
+
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -71,7 +77,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     exposedHeaders: ['x-request-id', 'retry-after'],
     maxAge: 600,
   }));
-  app.use('/graphql', express.json({ limit: '1mb' }), deps.sse.handle, expressMiddleware(deps.apollo, { context: deps.context }));
+  app.use('/graphql', privateAnswers, express.json({ limit: '1mb' }), deps.sse.handle, expressMiddleware(deps.apollo, { context: deps.context }));
   app.use(httpErrors(deps.log));
   return app;
 }

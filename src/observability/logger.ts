@@ -33,7 +33,7 @@ export function createLogger(options: LoggerOptions): Logger {
       return `${String(timestamp)} ${level} ${String(message)}${fields}`;
     }),
   );
-  return winston.createLogger({
+  return skipDisabledLevels(winston.createLogger({
     level: options.level,
     silent: options.silent ?? false,
     format: winston.format.combine(
@@ -43,5 +43,19 @@ export function createLogger(options: LoggerOptions): Logger {
       options.pretty ? pretty : winston.format.json(),
     ),
     transports: [options.stream ? new winston.transports.Stream({ stream: options.stream }) : new winston.transports.Console()],
-  });
+  }));
+}
+
+/**
+ * winston builds and formats a line before its transports drop it for its level; a call at a
+ * level no transport wants (a debug line under LOG_LEVEL=info, on every request) returns first.
+ * Checked per call, so a level changed at runtime still applies.
+ */
+function skipDisabledLevels(logger: Logger): Logger {
+  for (const level of Object.keys(logger.levels)) {
+    const write = (logger as unknown as Record<string, (...args: unknown[]) => Logger>)[level];
+    if (typeof write !== 'function') continue;
+    (logger as unknown as Record<string, unknown>)[level] = (...args: unknown[]): Logger => (logger.isLevelEnabled(level) ? write.apply(logger, args) : logger);
+  }
+  return logger;
 }

@@ -21,6 +21,16 @@ describe('HTTP security headers and CORS', () => {
     }
   });
 
+  it('GraphQL answers, successful or refused, are never stored by a cache (cache-control: no-store)', async () => {
+    const token = await t.token('cache-headers');
+    const created = await t.post({ query: 'mutation { createConversation(input: { title: "private" }) { id } }' }, { authorization: `Bearer ${token}` });
+    const anonymous = await t.post({ query: '{ conversations(first: 1) { edges { node { id } } } }' });
+    const malformed = await t.post({ query: '{ conversations(' });
+    for (const response of [created, anonymous, malformed]) expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(created.status).toBe(200);
+    expect(malformed.status).toBe(400);
+  });
+
   it('a listed origin gets a working preflight and its answers are readable', async () => {
     const preflight = await fetch(`${t.url}/graphql`, {
       method: 'OPTIONS',

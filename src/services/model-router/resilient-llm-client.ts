@@ -59,7 +59,11 @@ export class ResilientLlmClient implements LlmClient {
     let finished = false;
     try {
       answered = await this.failover.run(request, openStream);
-      yield* relay(answered.value);
+      for await (const chunk of relay(answered.value)) {
+        // The done chunk comes once the upstream response has ended: a consumer that stops at it leaves nothing to cancel.
+        if (chunk.type === 'done') finished = true;
+        yield chunk;
+      }
       finished = true;
     } finally {
       if (answered) await this.endStream(answered, finished);

@@ -138,6 +138,9 @@ const envSchema = z.object({
   EMBEDDINGS_ENCODING: z.enum(['float', 'base64']).default('float'),
   EMBEDDINGS_BASE_URL: optionalString.pipe(z.url().optional()),
   EMBEDDINGS_API_KEY: optionalString,
+  EMBEDDINGS_BATCH_WINDOW_MS: int(2, 0),
+  EMBEDDINGS_BATCH_MAX: int(32, 1),
+  EMBEDDINGS_MEMO_SIZE: int(1_000, 0),
   MAX_MESSAGE_CHARS: int(16_000, 1),
   MAX_TITLE_CHARS: int(200, 1),
   MAX_SYSTEM_PROMPT_CHARS: int(8_000, 1),
@@ -288,6 +291,11 @@ export interface Config {
       baseUrl?: string;
       /** Unset: the primary provider's first key. */
       apiKey?: string;
+      /** Concurrent lookups' texts sent together: how long one waits for others (0: no wait), and how many per request. */
+      batchWindowMs: number;
+      batchMax: number;
+      /** Recent texts' vectors kept in memory, so a text is not embedded twice in a row. */
+      memoSize: number;
     };
   };
   context: {
@@ -501,6 +509,9 @@ function toConfig(env: Env): Config {
         encoding: env.EMBEDDINGS_ENCODING,
         baseUrl: env.EMBEDDINGS_BASE_URL,
         apiKey: env.EMBEDDINGS_API_KEY,
+        batchWindowMs: env.EMBEDDINGS_BATCH_WINDOW_MS,
+        batchMax: env.EMBEDDINGS_BATCH_MAX,
+        memoSize: env.EMBEDDINGS_MEMO_SIZE,
       },
     },
     context: {

@@ -10,6 +10,7 @@ import { OpenAiEmbedder } from '../adapters/openai/openai-embedder';
 import { RedisResponseCache } from '../adapters/redis/redis-response-cache';
 import { ReadinessFailure, type ReadinessCheck } from '../graphql/readiness';
 import { ResponseCacheService } from '../services/response-cache';
+import { BatchingEmbedder } from '../services/response-cache/batching-embedder';
 import { redisComponent, timedRedis, type RedisLink } from './infrastructure';
 import { upstreamFetch } from './model';
 
@@ -44,7 +45,7 @@ export function createResponseCache(config: Config, redis: RedisLink | null, log
   const store = redis ? redisComponent(new RedisResponseCache(redis.client, { prefix: `${config.redis.keyPrefix}rc:` }), redis, 'response-cache', metrics) : new MemoryResponseCache();
   return new ResponseCacheService({
     store,
-    embedder: settings.similarEnabled ? (embedder ?? createEmbedder(config)) : null,
+    embedder: settings.similarEnabled ? batched(embedder ?? createEmbedder(config), settings.embeddings) : null,
     log,
     options: {
       ttlMs: settings.ttlMs,
@@ -62,6 +63,12 @@ export function createResponseCache(config: Config, redis: RedisLink | null, log
       if (reason !== undefined) metrics.cacheErrors.inc({ level: level.toLowerCase(), reason });
     },
   });
+}
+
+/** Concurrent lookups share embeddings requests, and recent texts are not embedded again. */
+function batched(embedder: Embedder | null, settings: Config['responseCache']['embeddings']): Embedder | null {
+  if (!embedder) return null;
+  return new BatchingEmbedder(embedder, { windowMs: settings.batchWindowMs, maxBatch: settings.batchMax, memoSize: settings.memoSize });
 }
 
 /** The embeddings endpoint: its own when EMBEDDINGS_BASE_URL is set, else the primary provider's. */

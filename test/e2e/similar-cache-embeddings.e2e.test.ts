@@ -166,3 +166,28 @@ describe('similar lookup alongside the model call (RESPONSE_CACHE_SIMILAR_LOOKUP
     }
   });
 });
+
+describe('embeddings requests under concurrent first turns', () => {
+  it('lookups made together share one embeddings request with several inputs; a text asked again is not embedded again', async () => {
+    const t = await startTestApp({
+      env: { RESPONSE_CACHE_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_ENABLED: 'true', RESPONSE_CACHE_SIMILAR_LOOKUP: 'wait', EMBEDDINGS_BATCH_WINDOW_MS: '20' },
+    });
+    try {
+      const tokens = await Promise.all(['batch-a', 'batch-b', 'batch-c', 'batch-d'].map((user) => t.token(user)));
+      const questions = ['how do I export my data', 'which plans include priority support', 'can I change my billing date', 'where do I find my invoices'];
+      const answers = await Promise.all(tokens.map((token, index) => firstTurn(t, token, questions[index]!)));
+      answers.forEach((answer) => expect(answer.errors).toBeUndefined());
+      // The start-up probe of the endpoint aside.
+      const embeddings = () => t.fake.requests.filter((request) => request.path === '/v1/embeddings' && !request.inputs?.some((input) => input.includes('probe')));
+      expect(embeddings().length).toBeLessThan(questions.length);
+      expect(embeddings().flatMap((request) => request.inputs ?? []).sort()).toHaveLength(questions.length);
+      expect(Math.max(...embeddings().map((request) => request.inputs?.length ?? 0))).toBeGreaterThan(1);
+      // Another user asks the first question: the exact level is per user, the embedding is remembered.
+      const before = embeddings().length;
+      expect((await firstTurn(t, await t.token('batch-e'), questions[0]!)).errors).toBeUndefined();
+      expect(embeddings()).toHaveLength(before);
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -138,7 +138,7 @@ const envSchema = z.object({
   EMBEDDINGS_ENCODING: z.enum(['float', 'base64']).default('float'),
   EMBEDDINGS_BASE_URL: optionalString.pipe(z.url().optional()),
   EMBEDDINGS_API_KEY: optionalString,
-  EMBEDDINGS_BATCH_WINDOW_MS: int(2, 0),
+  EMBEDDINGS_BATCH_WINDOW_MS: int(0, 0),
   EMBEDDINGS_BATCH_MAX: int(32, 1),
   EMBEDDINGS_MEMO_SIZE: int(1_000, 0),
   MAX_MESSAGE_CHARS: int(16_000, 1),

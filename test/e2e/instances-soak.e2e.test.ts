@@ -119,13 +119,18 @@ describe('three instances, one Redis, one store: a bounded load with one instanc
     }
   }
 
+  /** Sends being answered by the instance that will crash: the crash waits for one to be mid-reply. */
+  const onCrashing = new Map<string, { userId: string; conversationId: string }>();
+
   /** A send as a frontend behind a load balancer makes it: on a lost connection, the same send on the next live instance. */
-  async function send(bearer: string, conversationId: string, content: string, first: number): Promise<SendOutcome> {
+  async function send(userId: string, bearer: string, conversationId: string, content: string, first: number): Promise<SendOutcome> {
     const clientMessageId = randomUUID();
     for (let attempt = 0; attempt < 4; attempt += 1) {
-      const live = instances.filter((instance, index) => instance.alive || index === first % instances.length);
-      const instance = attempt === 0 ? instances[first % instances.length]! : live.filter((candidate) => candidate.alive)[attempt % live.filter((candidate) => candidate.alive).length]!;
+      const alive = instances.filter((candidate) => candidate.alive);
+      const instance = attempt === 0 ? instances[first % instances.length]! : alive[attempt % alive.length]!;
+      if (instance === instances[2]) onCrashing.set(clientMessageId, { userId, conversationId });
       const answer = await post<{ sendMessage: { assistantMessage: { id: string } } }>(instance.url, bearer, SEND, { input: { conversationId, content, clientMessageId } });
+      onCrashing.delete(clientMessageId);
       if (answer === null) continue;
       const code = answer.errors?.[0]?.extensions?.code;
       if (code === 'SERVICE_UNAVAILABLE' || code === 'UPSTREAM_UNAVAILABLE') continue;
@@ -133,6 +138,19 @@ describe('three instances, one Redis, one store: a bounded load with one instanc
       return { kind: 'ok', assistantMessageId: answer.data!.sendMessage.assistantMessage.id };
     }
     return { kind: 'lost' };
+  }
+
+  /** Crashes the third instance once one of its replies is under way (stored PENDING, streaming); then what Redis holds. */
+  async function crashMidReply(): Promise<string[]> {
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const inFlight = await Promise.all([...onCrashing].map(([clientMessageId, { userId, conversationId }]) => shared.findExchange(userId, conversationId, clientMessageId)));
+      if (inFlight.some((exchange) => exchange?.assistantMessage.status === 'PENDING')) break;
+      if (Date.now() > deadline) throw new Error('the instance to crash never had a reply under way');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await instances[2]!.crash!();
+    return heldKeys();
   }
 
   async function conversation(bearer: string, at: Instance): Promise<string> {
@@ -172,9 +190,9 @@ describe('three instances, one Redis, one store: a bounded load with one instanc
       const mine: SendOutcome[] = [];
       outcomes.set(user.userId, mine);
       for (let turn = 0; turn < SENDS_PER_USER; turn += 1) {
-        const pending = send(user.bearer, user.conversationId, `user ${index} turn ${turn}`, index + turn);
+        const pending = send(user.userId, user.bearer, user.conversationId, `user ${index} turn ${turn}`, index + turn);
         sent += 1;
-        if (sent === crashAt) heldAtCrash = instances[2]!.crash!().then(heldKeys);
+        if (sent === crashAt) heldAtCrash = crashMidReply();
         mine.push(await pending);
       }
     }));
@@ -187,12 +205,12 @@ describe('three instances, one Redis, one store: a bounded load with one instanc
     // Phase 2, on the two survivors: the in-flight limit and the budget are the users', whichever instance serves them.
     const limited = { userId: 'soak-limited', bearer: await token('soak-limited', 'free') };
     const limitedConversations = await Promise.all([0, 1, 0, 1, 0, 1].map((at) => conversation(limited.bearer, instances[at]!)));
-    const concurrent = await Promise.all(limitedConversations.map((id, index) => send(limited.bearer, id, `at once ${index}`, index % 2)));
+    const concurrent = await Promise.all(limitedConversations.map((id, index) => send(limited.userId, limited.bearer, id, `at once ${index}`, index % 2)));
     const metered = { userId: 'soak-metered', bearer: await token('soak-metered', 'metered') };
     const meteredConversations = await Promise.all(Array.from({ length: 4 }, (_, index) => conversation(metered.bearer, instances[index % 2]!)));
     const spending: SendOutcome[] = [];
     await Promise.all(meteredConversations.map(async (id, lane) => {
-      for (let turn = 0; turn < 6; turn += 1) spending.push(await send(metered.bearer, id, `spend ${lane}.${turn}`, lane + turn));
+      for (let turn = 0; turn < 6; turn += 1) spending.push(await send(metered.userId, metered.bearer, id, `spend ${lane}.${turn}`, lane + turn));
     }));
 
     // What the crash left behind (PENDING replies, slots, holds) lapses after its lifetimes; the survivors sweep.

@@ -146,7 +146,7 @@ function parleyEnv(options: BenchOptions, wiring: Wiring): NodeJS.ProcessEnv {
 /** BENCH_PARLEY_ENV, e.g. "RESPONSE_CACHE_ENABLED=false LOG_LEVEL=warn": settings on top of the bench's own, to measure what one costs. */
 function extraParleyEnv(): Record<string, string> {
   const pairs = process.env.BENCH_PARLEY_ENV?.split(/\s+/).filter(Boolean) ?? [];
-  return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=') >>> 0), pair.slice(pair.indexOf('=') + 1)]).filter(([name]) => name));
+  return Object.fromEntries(pairs.filter((pair) => pair.indexOf('=') > 0).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 }
 
 async function waitUntilReady(parley: ChildHandle, url: string): Promise<void> {

@@ -3,6 +3,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import {
   getNamedType,
+  getOperationAST,
   getVariableValues,
   GraphQLError,
   Kind,
@@ -101,7 +102,7 @@ export class OperationCosts {
   constructor(private readonly schema: GraphQLSchema, private readonly limits: QueryLimits) {}
 
   of(document: DocumentNode, variables?: Record<string, unknown>, operationName?: string | null): number | null {
-    const operation = operationNamed(document, operationName);
+    const operation = getOperationAST(document, operationName);
     // No such operation: nothing runs, so nothing is worth keeping (costOf says what it says).
     if (!operation) return costOf(this.schema, document, this.limits, variables, operationName);
     const costs = this.costsOf(document);
@@ -123,11 +124,6 @@ export class OperationCosts {
     }
     return costs;
   }
-}
-
-function operationNamed(document: DocumentNode, name: string | null | undefined): OperationDefinitionNode | undefined {
-  const operations = document.definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
-  return name ? operations.find((candidate) => candidate.name?.value === name) : operations.length === 1 ? operations[0] : undefined;
 }
 
 /** The variables passed to first, last or a directive's if, anywhere in the document. */

@@ -1,6 +1,7 @@
 import { countTokens as countCl100k } from 'gpt-tokenizer/cjs/encoding/cl100k_base';
 import { countTokens as countO200k } from 'gpt-tokenizer/cjs/encoding/o200k_base';
 import type { ChatTurn } from '../ports/llm-client';
+import { LruMap } from './lru-map';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
@@ -28,11 +29,11 @@ const MEMO_MAX_ENTRIES = 2_000;
 /**
  * Counts the prompt tokens a chat request will be billed for. The encoders load once, with this
  * module; each count is a pure function of the model family and the turns, so the counts of
- * short texts are remembered (bounded, the oldest forgotten first): one send counts its message
+ * short texts are remembered (bounded, the least recently used forgotten first): one send counts its message
  * for the size check, the context budget and the budget hold, and system prompts recur.
  */
 export class TokenCounter {
-  private readonly memo = new Map<string, number>();
+  private readonly memo = new LruMap<string, number>(MEMO_MAX_ENTRIES);
 
   encodingFor(model: string): EncodingName {
     return CL100K_MODELS.test(model.toLowerCase()) ? 'cl100k_base' : 'o200k_base';
@@ -59,7 +60,6 @@ export class TokenCounter {
     const known = this.memo.get(key);
     if (known !== undefined) return known;
     const counted = COUNTERS[encoding](text, PLAIN_TEXT);
-    if (this.memo.size >= MEMO_MAX_ENTRIES) this.memo.delete(this.memo.keys().next().value as string);
     this.memo.set(key, counted);
     return counted;
   }

@@ -1,5 +1,5 @@
-import { createNodeHttpFetch } from '../../src/adapters/openai/node-http-fetch';
 import { OpenAiLlmClient, type OpenAiClientOptions } from '../../src/adapters/openai/openai-llm-client';
+import { upstreamTransports } from '../helpers/transports';
 import { FakeOpenAiServer, type FakeFault } from '../../src/dev/fake-openai-server';
 import { estimateTokens, promptTokens } from '../../src/dev/fake-openai-replies';
 import { LlmError, type LlmFailureKind } from '../../src/errors';
@@ -7,9 +7,8 @@ import type { ChatTurn, CompletionChunk, CompletionRequest } from '../../src/por
 
 const fake = new FakeOpenAiServer();
 
-const nodeHttp = createNodeHttpFetch();
-/** Every case runs over both transports OPENAI_TRANSPORT offers: the SDK's global fetch, and node:http. */
-const TRANSPORTS: Array<[string, typeof fetch | undefined]> = [['global fetch', undefined], ['node:http', nodeHttp.fetch]];
+/** Every case runs over both transports OPENAI_TRANSPORT offers. */
+const transports = upstreamTransports();
 let transport: typeof fetch | undefined;
 
 function clientWith(options: Partial<OpenAiClientOptions> = {}, server = fake): OpenAiLlmClient {
@@ -58,11 +57,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await fake.stop();
-  nodeHttp.close();
+  transports.close();
 });
 beforeEach(() => fake.reset());
 
-describe.each(TRANSPORTS)('over %s', (_name, fetchImpl) => {
+describe.each(transports.each)('over %s', (_name, fetchImpl) => {
   beforeAll(() => {
     transport = fetchImpl;
   });

@@ -1,5 +1,6 @@
 import { LlmError } from '../../errors/llm-error';
 import type { Embedder } from '../../ports/embedder';
+import { LruMap } from '../lru-map';
 
 export interface BatchingEmbedderOptions {
   /** How long a text waits for others to share its request; 0 sends each call's texts at once. */
@@ -43,10 +44,11 @@ export class BatchingEmbedder implements Embedder {
   private open: Batch | null = null;
   /** Texts sent and not yet answered, by text: a later caller joins the request in flight. */
   private readonly inFlight = new Map<string, { batch: Batch; slot: Slot }>();
-  private readonly memo = new Map<string, number[]>();
+  private readonly memo: LruMap<string, number[]>;
 
   constructor(private readonly inner: Embedder, private readonly options: BatchingEmbedderOptions) {
     this.space = inner.space;
+    this.memo = new LruMap(options.memoSize);
   }
 
   async embed(texts: string[], signal?: AbortSignal): Promise<number[][]> {
@@ -112,7 +114,7 @@ export class BatchingEmbedder implements Embedder {
         if (vectors.length !== slots.length) throw new LlmError('server', `the embeddings endpoint answered ${vectors.length} vectors for ${slots.length} texts`);
         settle((slot, index) => {
           const vector = vectors[index]!;
-          this.remember(slot.text, vector);
+          this.memo.set(slot.text, vector);
           for (const waiting of slot.waiting) waiting.resolve(vector);
         });
       },
@@ -137,16 +139,6 @@ export class BatchingEmbedder implements Embedder {
 
   private recall(text: string): number[] | undefined {
     const vector = this.memo.get(text);
-    if (vector === undefined) return undefined;
-    this.memo.delete(text);
-    this.memo.set(text, vector);
-    return [...vector];
-  }
-
-  private remember(text: string, vector: number[]): void {
-    if (this.options.memoSize <= 0) return;
-    this.memo.delete(text);
-    this.memo.set(text, vector);
-    if (this.memo.size > this.options.memoSize) this.memo.delete(this.memo.keys().next().value as string);
+    return vector && [...vector];
   }
 }

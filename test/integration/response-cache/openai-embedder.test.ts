@@ -1,16 +1,15 @@
 import { MemoryResponseCache } from '../../../src/adapters/memory/memory-response-cache';
-import { createNodeHttpFetch } from '../../../src/adapters/openai/node-http-fetch';
 import { OpenAiEmbedder } from '../../../src/adapters/openai/openai-embedder';
 import { embedText } from '../../../src/dev/fake-openai-embeddings';
 import { FakeOpenAiServer } from '../../../src/dev/fake-openai-server';
 import { LlmError } from '../../../src/errors';
 import { CacheLevel, EMPTY_CONTEXT_FINGERPRINT, ResponseCacheService, type LookupResult } from '../../../src/services/response-cache';
+import { upstreamTransports } from '../../helpers/transports';
 import { captureLog } from '../../helpers/captured-log';
 
 const fake = new FakeOpenAiServer();
-const nodeHttp = createNodeHttpFetch();
-/** The embedder's cases run over both transports OPENAI_TRANSPORT offers. */
-const TRANSPORTS: Array<[string, typeof fetch | undefined]> = [['global fetch', undefined], ['node:http', nodeHttp.fetch]];
+/** Every case runs over both transports OPENAI_TRANSPORT offers. */
+const transports = upstreamTransports();
 let transport: typeof fetch | undefined;
 const embedder = (extra: { dimensions?: number; model?: string; encoding?: 'float' | 'base64' } = {}) =>
   new OpenAiEmbedder({ apiKey: 'sk-test', baseUrl: fake.url, timeoutMs: 2_000, fetch: transport, ...extra });
@@ -20,11 +19,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await fake.stop();
-  nodeHttp.close();
+  transports.close();
 });
 beforeEach(() => fake.reset());
 
-describe.each(TRANSPORTS)('over %s', (_name, fetchImpl) => {
+describe.each(transports.each)('over %s', (_name, fetchImpl) => {
   beforeAll(() => {
     transport = fetchImpl;
   });
